@@ -1,0 +1,56 @@
+"""Errors: JSON under /api (never an HTML page), a friendly page elsewhere; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from processes.clock import ClockError
+from processes.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, message: str, errors: list | None = None):  # type: ignore[no-untyped-def]
+    return jsonify({"error": message, "errors": errors or []}), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):  # type: ignore[no-untyped-def]
+        if _is_api():
+            return json_error(exc.status, exc.message, exc.errors)
+        return render_template("error.html", status=exc.status, message=exc.message, errors=exc.errors), exc.status
+
+    @app.errorhandler(ClockError)
+    def _clock(exc: ClockError):  # type: ignore[no-untyped-def]
+        if _is_api():
+            return json_error(403, str(exc))
+        return render_template("error.html", status=403, message=str(exc), errors=[]), 403
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):  # type: ignore[no-untyped-def]
+        if _is_api():
+            return json_error(400, f"CSRF check failed: {exc.description}")
+        return render_template("error.html", status=400, message="表单已过期或缺少 CSRF 令牌，请刷新页面后重试",
+                               errors=[]), 400
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+        if _is_api():
+            return json_error(exc.code or 500, exc.description or exc.name)
+        return render_template("error.html", status=exc.code, message=exc.description, errors=[]), exc.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        if _is_api():
+            return json_error(500, "internal error; the administrator can find it in the log")
+        return render_template("error.html", status=500, message="系统内部错误，已记录日志", errors=[]), 500

@@ -1,0 +1,96 @@
+"""Flask extensions and per-request access to the runtime and the current user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g, request
+from flask_login import LoginManager, UserMixin
+from flask_wtf import CSRFProtect
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from processes.db import UnitOfWork
+from processes.errors import Unauthorized
+from processes.models import User
+from processes.runtime import Runtime
+from processes.services.clock import sync_clock
+from processes.services.core import Actor
+from processes.services.users import load_user
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+class SessionUser(UserMixin):
+    """The logged-in user as Flask-Login sees it (a detached copy of the row)."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.id = user.id
+
+    def get_id(self) -> str:
+        return f"{self.user.id}:{self.user.auth_version}"
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["runtime"]
+
+
+def uow() -> UnitOfWork:
+    return runtime().uow()
+
+
+def _token_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="api-token")
+
+
+def issue_token(user: User) -> str:
+    return _token_serializer().dumps({"uid": user.id, "v": user.auth_version})
+
+
+def user_from_token(token: str) -> User:
+    max_age = runtime().settings.token_max_age_hours * 3600
+    try:
+        payload: Any = _token_serializer().loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise Unauthorized("the token has expired; get a new one at POST /api/v1/auth/token") from None
+    except BadSignature:
+        raise Unauthorized("the token is not valid") from None
+    user = load_user(uow(), int(payload["uid"]))
+    if user is None or not user.active or user.auth_version != payload.get("v"):
+        raise Unauthorized("the token is no longer valid (user deactivated or password changed)")
+    return user
+
+
+def current_actor_user() -> User:
+    user = g.get("api_user")
+    if user is None:
+        raise Unauthorized("log in first: send 'Authorization: Bearer <token>'")
+    return user
+
+
+def actor_of(user: User) -> Actor:
+    return Actor.of(user)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "web.login"
+    login_manager.login_message = None
+    csrf.init_app(app)
+
+    @login_manager.user_loader
+    def _load(ident: str) -> SessionUser | None:
+        try:
+            uid, version = (int(x) for x in ident.split(":"))
+        except ValueError:
+            return None
+        user = load_user(runtime().uow(), uid)
+        if user is None or not user.active or user.auth_version != version:
+            return None
+        return SessionUser(user)
+
+    @app.before_request
+    def _sync_clock() -> None:
+        if runtime().clock.movable and not request.path.startswith("/static"):
+            sync_clock(runtime().uow())

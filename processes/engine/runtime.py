@@ -1,0 +1,204 @@
+"""Running workflows: build, load, run, save. Specs are parsed once per definition version.
+
+The serialized instance never contains the spec (ARCHITECTURE §3, notes: the diagram is ~60 % of
+the bytes): a custom converter drops ``spec``/``subprocess_specs`` on save and takes the cached,
+shared spec objects on load.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from handlers.registry import HandlerContext, Lookups
+from processes.engine.sandbox import SandboxedScriptEngine
+from processes.engine.service_task import HandlerServiceTask, HandlerServiceTaskConverter
+from processes.engine.spec import ParsedDefinition, parse_definition
+
+
+class InstanceOnlyConverter(BpmnWorkflowConverter):
+    """Serializes a workflow without its spec; restores it onto the cached spec."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:  # type: ignore[override]
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], spec: Any = None,  # type: ignore[override]
+                  subprocess_specs: Any = None) -> BpmnWorkflow:
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _make_serializer() -> BpmnWorkflowSerializer:
+    config = dict(CAMUNDA_CONFIG)
+    config[HandlerServiceTask] = HandlerServiceTaskConverter
+    config[BpmnWorkflow] = InstanceOnlyConverter
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+
+
+SERIALIZER = _make_serializer()
+SERIALIZER_VERSION = SERIALIZER.VERSION
+
+
+class RuntimeScriptEngine(SandboxedScriptEngine):
+    """The sandboxed engine plus what service tasks need: the clock and lookups."""
+
+    def __init__(self, helpers: Mapping[str, Callable[..., Any]], timeout_s: float,
+                 context_factory: Callable[[Any], HandlerContext]) -> None:
+        super().__init__(helpers=helpers, timeout_s=timeout_s)
+        self._context_factory = context_factory
+
+    def handler_context(self, task: Any) -> HandlerContext:
+        return self._context_factory(task)
+
+
+@dataclass
+class TaskInfo:
+    """A READY user task as the task index sees it."""
+
+    task_id: str
+    element_id: str
+    name: str
+    lane: str | None
+    extensions: dict[str, Any]
+    form_key: str | None
+    data: dict[str, Any]
+
+
+@dataclass
+class Snapshot:
+    completed: bool
+    error_tasks: list[Any]
+    user_tasks: list[TaskInfo]
+    timers: list[tuple[str, str, datetime]]  # task id, element id, due (UTC)
+    active_elements: list[str]
+    waiting_messages: list[str] = field(default_factory=list)
+
+
+def _timer_due(task: Any) -> datetime | None:
+    value = task.internal_data.get("event_value")
+    if value is None:
+        return None
+    if isinstance(value, dict):  # cycle timers
+        value = value.get("next")
+        if value is None:
+            return None
+    try:
+        due = TimerEventDefinition.get_datetime(str(value))
+    except (ValueError, TypeError):
+        try:
+            due = datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+    if due.tzinfo is None:
+        due = due.replace(tzinfo=UTC)
+    return datetime(due.year, due.month, due.day, due.hour, due.minute, due.second, due.microsecond,
+                    tzinfo=due.tzinfo).astimezone(UTC)
+
+
+class Engine:
+    """Stateless façade over SpiffWorkflow, shared by all requests; caches parsed specs."""
+
+    def __init__(self, helpers: Mapping[str, Callable[..., Any]], timeout_s: float = 1.0) -> None:
+        self.helpers = dict(helpers)
+        self.timeout_s = timeout_s
+        self._specs: dict[int, ParsedDefinition] = {}
+        self._lock = threading.Lock()
+
+    # -- specs -------------------------------------------------------------------------------
+    def parsed(self, definition_id: int, sources: Mapping[str, str], key: str) -> ParsedDefinition:
+        cached = self._specs.get(definition_id)
+        if cached is None:
+            cached = parse_definition(dict(sources), key)
+            with self._lock:
+                self._specs[definition_id] = cached
+        return cached
+
+    # -- workflows ---------------------------------------------------------------------------
+    def script_engine(self, context_factory: Callable[[Any], HandlerContext]) -> RuntimeScriptEngine:
+        return RuntimeScriptEngine(self.helpers, self.timeout_s, context_factory)
+
+    def new(self, parsed: ParsedDefinition, script_engine: RuntimeScriptEngine) -> BpmnWorkflow:
+        return BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=script_engine)
+
+    def load(self, parsed: ParsedDefinition, serialized: str, script_engine: RuntimeScriptEngine) -> BpmnWorkflow:
+        dct = json.loads(serialized)
+        SERIALIZER.migrate(dct)
+        wf = SERIALIZER.registry.restore(dct, spec=parsed.spec, subprocess_specs=parsed.subprocess_specs)
+        wf.script_engine = script_engine
+        return wf
+
+    def dump(self, wf: BpmnWorkflow) -> str:
+        return SERIALIZER.serialize_json(wf)
+
+    @staticmethod
+    def run(wf: BpmnWorkflow) -> None:
+        wf.refresh_timers()
+        wf.do_engine_steps()
+
+    @staticmethod
+    def snapshot(wf: BpmnWorkflow) -> Snapshot:
+        user_tasks: list[TaskInfo] = []
+        timers: list[tuple[str, str, datetime]] = []
+        errors: list[Any] = []
+        active: list[str] = []
+        messages: list[str] = []
+        for task in wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.ERROR |
+                                 TaskState.STARTED):
+            spec = task.task_spec
+            bpmn_id = getattr(spec, "bpmn_id", None)
+            if task.state == TaskState.ERROR:
+                errors.append(task)
+            if bpmn_id is None:
+                continue
+            if task.state == TaskState.READY and spec.manual:
+                form = getattr(spec, "form", None)
+                user_tasks.append(TaskInfo(
+                    task_id=str(task.id), element_id=bpmn_id, name=spec.bpmn_name or bpmn_id,
+                    lane=spec.lane, extensions=dict(getattr(spec, "extensions", {}) or {}),
+                    form_key=getattr(form, "key", None), data=task.data))
+            if task.state == TaskState.WAITING:
+                event_def = getattr(spec, "event_definition", None)
+                if isinstance(event_def, TimerEventDefinition) or isinstance(event_def, CycleTimerEventDefinition):
+                    due = _timer_due(task)
+                    if due is not None:
+                        timers.append((str(task.id), bpmn_id, due))
+                elif event_def is not None and getattr(event_def, "name", None):
+                    messages.append(event_def.name)
+            if task.state in (TaskState.READY, TaskState.WAITING, TaskState.ERROR, TaskState.STARTED):
+                if bpmn_id not in active:
+                    active.append(bpmn_id)
+        return Snapshot(completed=wf.is_completed(), error_tasks=errors, user_tasks=user_tasks,
+                        timers=timers, active_elements=active, waiting_messages=messages)
+
+
+def lookups_from(fn: Callable[..., Any] | None) -> Lookups:
+    class _L:
+        def query(self, name: str, **params: Any) -> Any:
+            if fn is None:
+                raise LookupError(f"no lookup '{name}' is available here")
+            return fn(name, **params)
+
+    return _L()

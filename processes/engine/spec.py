@@ -1,0 +1,150 @@
+"""Parsing diagrams (Camunda flavour) into specs, with errors as {element_id, line, message}."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from processes.engine.service_task import HandlerServiceTask, HandlerServiceTaskParser
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+DMN_NS_PREFIX = "https://www.omg.org/spec/DMN/"
+
+
+class AppParser(CamundaParser):
+    OVERRIDE_PARSER_CLASSES = {
+        **CamundaParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("serviceTask"): (HandlerServiceTaskParser, HandlerServiceTask),
+    }
+
+
+@dataclass
+class DiagramError(Exception):
+    """One problem in an uploaded diagram, located by element id and line."""
+
+    message: str
+    element_id: str | None = None
+    line: int | None = None
+    file: str | None = None
+    fix: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"element_id": self.element_id, "line": self.line, "message": self.message}
+        if self.file:
+            d["file"] = self.file
+        if self.fix:
+            d["fix"] = self.fix
+        return d
+
+
+class DiagramInvalid(Exception):
+    def __init__(self, errors: list[DiagramError]) -> None:
+        super().__init__("; ".join(e.message for e in errors[:3]))
+        self.errors = errors
+
+
+@dataclass
+class ParsedDefinition:
+    key: str
+    name: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+def content_hash(sources: dict[str, str]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(sources):
+        h.update(name.encode())
+        h.update(b"\0")
+        h.update(sources[name].encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def is_dmn(xml_root: etree._Element) -> bool:
+    return xml_root.tag.startswith("{" + DMN_NS_PREFIX) or "dmn" in (etree.QName(xml_root).namespace or "")
+
+
+def parse_xml(text: str, filename: str) -> etree._Element:
+    try:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+        return etree.fromstring(text.encode("utf-8") if isinstance(text, str) else text, parser)
+    except etree.XMLSyntaxError as exc:
+        raise DiagramInvalid([DiagramError(f"XML is not well-formed: {exc.msg}", None, exc.lineno,
+                                           filename)]) from exc
+
+
+def line_of(root: etree._Element, element_id: str | None) -> int | None:
+    if not element_id:
+        return None
+    found = root.xpath("//*[@id=$id]", id=element_id)
+    return found[0].sourceline if found else None
+
+
+_MISLEADING = re.compile(r"perhaps a form has the same ID", re.I)
+
+
+def _validation_error(exc: ValidationException, roots: dict[str, etree._Element]) -> DiagramError:
+    msg = str(exc).split("\n")[0]
+    if _MISLEADING.search(msg):
+        msg = "a sequence flow points at an element that does not exist (check sourceRef/targetRef)"
+    line = exc.line_number if isinstance(exc.line_number, int) else None
+    element_id = exc.id or None
+    if line is None and element_id:
+        for root in roots.values():
+            line = line_of(root, element_id)
+            if line:
+                break
+    return DiagramError(msg, element_id, line, exc.file_name or None)
+
+
+def parse_definition(sources: dict[str, str], process_key: str | None = None) -> ParsedDefinition:
+    """Parse one BPMN file (plus the DMN files beside it) into the spec of its executable process."""
+    roots = {name: parse_xml(text, name) for name, text in sources.items()}
+    parser = AppParser()
+    bpmn_names = [n for n, r in roots.items() if not is_dmn(r)]
+    try:
+        for name, root in roots.items():
+            if is_dmn(root):
+                parser.add_dmn_xml(root, filename=name)
+        for name in bpmn_names:
+            parser.add_bpmn_xml(roots[name], filename=name)
+        ids = parser.get_process_ids()
+        if not ids:
+            raise DiagramInvalid([DiagramError("the file holds no executable process", None, None,
+                                               bpmn_names[0] if bpmn_names else None)])
+        key = process_key or _main_process(roots, bpmn_names, ids)
+        spec = parser.get_spec(key)
+        subprocess_specs = parser.get_subprocess_specs(key)
+    except ValidationException as exc:
+        raise DiagramInvalid([_validation_error(exc, roots)]) from exc
+    except SpiffWorkflowException as exc:
+        raise DiagramInvalid([DiagramError(str(exc).split("\n")[0])]) from exc
+    name = spec.description or key
+    return ParsedDefinition(key=key, name=name, spec=spec, subprocess_specs=subprocess_specs,
+                            sources=dict(sources))
+
+
+def _main_process(roots: dict[str, etree._Element], bpmn_names: list[str], ids: list[str]) -> str:
+    """The executable process not called by another (the file's top-level process)."""
+    called: set[str] = set()
+    executable: list[str] = []
+    for name in bpmn_names:
+        root = roots[name]
+        for node in root.iter(f"{{{BPMN_NS}}}callActivity"):
+            if node.get("calledElement"):
+                called.add(node.get("calledElement"))
+        for proc in root.iter(f"{{{BPMN_NS}}}process"):
+            if proc.get("isExecutable", "true").lower() != "false":
+                executable.append(proc.get("id"))
+    candidates = [p for p in executable if p in ids and p not in called] or [p for p in ids if p not in called]
+    return candidates[0] if candidates else ids[0]

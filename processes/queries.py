@@ -1,0 +1,165 @@
+"""Read side: task lists and instance views from the index tables (no workflow deserialization
+for lists)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, select
+
+from processes.access import instance_visibility, may_act_on_task, may_view_instance, task_visibility
+from processes.db import UnitOfWork
+from processes.errors import Forbidden, NotFound
+from processes.forms import fields_of
+from processes.models import AuditEntry, ProcessDefinition, ProcessInstance, TaskIndex, Timer, User
+
+
+def task_view(row: TaskIndex) -> dict[str, Any]:
+    return {"id": row.task_id, "instance_id": row.instance_id, "element_id": row.element_id, "name": row.name,
+            "lane": row.lane, "role": row.role, "county": row.county, "assignee_id": row.assignee_id,
+            "candidates": row.candidates, "due_at": row.due_at.isoformat() if row.due_at else None,
+            "process_key": row.process_key, "business_key": row.business_key,
+            "created_at": row.created_at.isoformat(), "claimable": row.pool and row.assignee_id is None}
+
+
+def list_tasks(uow: UnitOfWork, user: User, process_key: str | None = None, limit: int = 100,
+               offset: int = 0) -> list[dict[str, Any]]:
+    with uow:
+        stmt = select(TaskIndex).where(task_visibility(user))
+        if process_key:
+            stmt = stmt.where(TaskIndex.process_key == process_key)
+        stmt = stmt.order_by(TaskIndex.due_at.is_(None), TaskIndex.due_at, TaskIndex.id).limit(limit).offset(offset)
+        return [task_view(r) for r in uow.s.scalars(stmt)]
+
+
+def _spec_of(uow: UnitOfWork, definition: ProcessDefinition, element_id: str) -> Any:
+    parsed = uow.runtime.engine.parsed(definition.id, definition.sources, definition.key)
+    spec = parsed.spec.task_specs.get(element_id)
+    if spec is None:
+        for sub in parsed.subprocess_specs.values():
+            spec = sub.task_specs.get(element_id)
+            if spec is not None:
+                break
+    return spec
+
+
+def get_task(uow: UnitOfWork, user: User, task_id: str) -> dict[str, Any]:
+    with uow:
+        row = uow.s.scalars(select(TaskIndex).where(TaskIndex.task_id == task_id)).first()
+        if row is None:
+            raise NotFound(f"task {task_id} is not open (it does not exist or was already completed)")
+        inst = uow.s.get(ProcessInstance, row.instance_id)
+        assert inst is not None
+        if not may_act_on_task(user, row) and not may_view_instance(user, inst):
+            raise NotFound(f"task {task_id} is not open (it does not exist or was already completed)")
+        definition = uow.s.get(ProcessDefinition, inst.definition_id)
+        assert definition is not None
+        spec = _spec_of(uow, definition, row.element_id)
+        form = getattr(spec, "form", None)
+        view = task_view(row)
+        view["fields"] = [f.as_dict() for f in fields_of(form)]
+        view["form_key"] = getattr(form, "key", None)
+        view["documentation"] = getattr(spec, "documentation", None)
+        view["extensions"] = dict(getattr(spec, "extensions", {}) or {})
+        view["may_act"] = may_act_on_task(user, row)
+        view["instance_version"] = inst.lock_version
+        view["draft"] = row.draft
+        view["data"] = _task_data(uow, inst, definition, row.task_id)
+        return view
+
+
+def _task_data(uow: UnitOfWork, inst: ProcessInstance, definition: ProcessDefinition, task_id: str) -> dict:
+    parsed = uow.runtime.engine.parsed(definition.id, definition.sources, definition.key)
+    wf = uow.runtime.engine.load(parsed, inst.workflow, uow.runtime.engine.script_engine(lambda t: None))
+    task = wf.get_task_from_id(UUID(task_id))
+    return dict(task.data) if task is not None else {}
+
+
+def instance_view(uow: UnitOfWork, inst: ProcessInstance, detail: bool = False) -> dict[str, Any]:
+    definition = uow.s.get(ProcessDefinition, inst.definition_id)
+    view: dict[str, Any] = {
+        "id": inst.id, "process_key": inst.process_key, "version": definition.version if definition else None,
+        "business_key": inst.business_key, "state": inst.state, "county": inst.county,
+        "started_by": inst.started_by, "started_at": inst.started_at.isoformat(),
+        "updated_at": inst.updated_at.isoformat(), "ended_at": inst.ended_at.isoformat() if inst.ended_at else None,
+        "active_elements": inst.active_elements, "incident": inst.incident, "lock_version": inst.lock_version,
+    }
+    if detail and definition is not None:
+        parsed = uow.runtime.engine.parsed(definition.id, definition.sources, definition.key)
+        wf = uow.runtime.engine.load(parsed, inst.workflow, uow.runtime.engine.script_engine(lambda t: None))
+        view["variables"] = dict(wf.data) if wf.is_completed() else _merged_data(wf)
+        view["tasks"] = [task_view(r) for r in uow.s.scalars(select(TaskIndex).where(TaskIndex.instance_id ==
+                                                                                        inst.id))]
+        view["timers"] = [{"element_id": t.element_id, "due_at": t.due_at.isoformat()}
+                          for t in uow.s.scalars(select(Timer).where(Timer.instance_id == inst.id))]
+        view["history"] = [{"id": a.id, "at": a.at.isoformat(), "actor": a.actor, "action": a.action,
+                            "task_id": a.task_id, "element_id": a.element_id, "data": a.data}
+                           for a in uow.s.scalars(select(AuditEntry).where(AuditEntry.instance_id == inst.id)
+                                                  .order_by(AuditEntry.id))]
+    return view
+
+
+def _merged_data(wf: Any) -> dict[str, Any]:
+    """The instance's variables: workflow data plus the data of the latest live tasks."""
+    from SpiffWorkflow.util.task import TaskState
+
+    data = dict(wf.data)
+    tasks = wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.COMPLETED)
+    latest = max(tasks, key=lambda t: t.last_state_change, default=None)
+    if latest is not None:
+        data.update(latest.data)
+    return data
+
+
+def get_instance(uow: UnitOfWork, user: User, instance_id: int) -> dict[str, Any]:
+    with uow:
+        inst = uow.s.get(ProcessInstance, instance_id)
+        involved = inst is not None and (uow.s.scalar(
+            select(func.count()).select_from(TaskIndex).where(TaskIndex.instance_id == instance_id,
+                                                              TaskIndex.assignee_id == user.id)) or 0) > 0
+        if inst is None or not may_view_instance(user, inst, involved):
+            raise NotFound(f"process instance {instance_id} does not exist or is not visible to you")
+        return instance_view(uow, inst, detail=True)
+
+
+def list_instances(uow: UnitOfWork, user: User, process_key: str | None = None, state: str | None = None,
+                   county: str | None = None, business_key: str | None = None, limit: int = 100,
+                   offset: int = 0) -> dict[str, Any]:
+    with uow:
+        involved = select(TaskIndex.instance_id).where(TaskIndex.assignee_id == user.id)
+        stmt = select(ProcessInstance).where(instance_visibility(user, involved))
+        if process_key:
+            stmt = stmt.where(ProcessInstance.process_key == process_key)
+        if state:
+            stmt = stmt.where(ProcessInstance.state == state)
+        if county:
+            stmt = stmt.where(ProcessInstance.county == county)
+        if business_key:
+            stmt = stmt.where(ProcessInstance.business_key == business_key)
+        total = uow.s.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = uow.s.scalars(stmt.order_by(ProcessInstance.id.desc()).limit(limit).offset(offset)).all()
+        return {"total": total, "items": [instance_view(uow, r) for r in rows]}
+
+
+def list_definitions(uow: UnitOfWork, user: User) -> list[dict[str, Any]]:
+    if user.role not in ("admin", "process_owner", "municipal_reviewer") and not user.active:
+        raise Forbidden("not allowed")
+    with uow:
+        counts = dict(uow.s.execute(select(ProcessInstance.definition_id, func.count())
+                                    .where(ProcessInstance.state.in_(("running", "waiting", "incident",
+                                                                      "suspended")))
+                                    .group_by(ProcessInstance.definition_id)).all())
+        rows = uow.s.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key,
+                                                                ProcessDefinition.version)).all()
+        return [{"id": d.id, "key": d.key, "version": d.version, "name": d.name, "deployed_by": d.deployed_by,
+                 "deployed_at": d.deployed_at.isoformat(), "hash": d.content_hash, "file": d.bpmn_file,
+                 "running_instances": counts.get(d.id, 0)} for d in rows]
+
+
+def instance_view_by_id(uow: UnitOfWork, instance_id: int) -> dict[str, Any]:
+    with uow:
+        inst = uow.s.get(ProcessInstance, instance_id)
+        if inst is None:
+            raise NotFound(f"process instance {instance_id} does not exist")
+        return instance_view(uow, inst)

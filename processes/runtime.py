@@ -1,0 +1,63 @@
+"""The runtime container: settings, database, engine and clock, built once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine as DbEngine
+from sqlalchemy.orm import Session, sessionmaker
+
+from processes import clock as clockmod
+from processes.db import UnitOfWork, make_engine
+from processes.engine.runtime import Engine
+from processes.settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: DbEngine
+    session_factory: sessionmaker[Session]
+    engine: Engine
+    clock: clockmod.Clock
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, self)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+
+def script_helpers() -> dict[str, Any]:
+    """Functions available in diagram scripts, conditions and timer expressions."""
+    from processes.calendar_service import calendar_helpers
+
+    def now() -> str:
+        return clockmod.now().isoformat()
+
+    def today() -> str:
+        return clockmod.now().astimezone(clockmod.CST).date().isoformat()
+
+    def days_from_now(days: int) -> str:
+        return (clockmod.now() + timedelta(days=days)).isoformat()
+
+    helpers: dict[str, Any] = {"now": now, "today": today, "days_from_now": days_from_now,
+                               "parse_date": lambda s: date.fromisoformat(str(s)[:10]).isoformat()}
+    helpers.update(calendar_helpers())
+    return helpers
+
+
+def build_runtime(settings: Settings, db: DbEngine | None = None) -> Runtime:
+    db = db or make_engine(settings.sqlalchemy_url)
+    clock: clockmod.Clock = clockmod.MovableClock() if settings.demo_clock else clockmod.SystemClock()
+    clockmod.set_current_clock(clock)
+    clockmod.install_engine_clock()
+    engine = Engine(script_helpers(), timeout_s=settings.script_timeout_seconds)
+    factory = sessionmaker(bind=db, expire_on_commit=False)
+    return Runtime(settings=settings, db=db, session_factory=factory, engine=engine, clock=clock)
+
+
+def utc(dt: datetime) -> datetime:
+    return dt.astimezone(UTC)

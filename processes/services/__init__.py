@@ -1,0 +1,1 @@
+"""Use cases. Each public function is one transaction: it opens ``with uow:``, and commits once."""

@@ -1,0 +1,249 @@
+"""Shared steps of the use cases: lock, load, run, save (task index, timers), audit."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.exceptions import WorkflowException
+from sqlalchemy import delete, select, update
+
+from handlers.registry import HandlerContext
+from processes import audit
+from processes.clock import CST
+from processes.db import UnitOfWork
+from processes.engine.runtime import SERIALIZER_VERSION, lookups_from
+from processes.engine.service_task import HandlerError
+from processes.errors import Conflict, NotFound
+from processes.models import ProcessDefinition, ProcessInstance, TaskIndex, Timer, User
+
+log = logging.getLogger(__name__)
+
+# Lane names → role codes (a lane may also carry the code itself, e.g. "县级主管部门 county_officer").
+LANE_WORDS = (
+    ("county_officer", ("county_officer", "县级", "县（市、区）", "县区", "县主管")),
+    ("municipal_reviewer", ("municipal_reviewer", "市局", "市工业和信息化局", "市级", "审核")),
+    ("expert", ("expert", "专家")),
+    ("applicant", ("applicant", "申报", "申请单位", "平台", "承担单位")),
+    ("admin", ("admin", "管理员")),
+)
+
+
+def role_for(lane: str | None, extensions: dict[str, Any]) -> str | None:
+    if extensions.get("role"):
+        return str(extensions["role"])
+    if not lane:
+        return None
+    for role, words in LANE_WORDS:
+        if any(w in lane for w in words):
+            return role
+    return None
+
+
+@dataclass
+class Actor:
+    """Who acts: a user, the scheduler ('system') or the public (objection form)."""
+
+    id: int | None
+    username: str
+    role: str
+    county: str | None = None
+
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        return cls(user.id, user.username, user.role, user.county)
+
+
+SYSTEM = Actor(None, "system", "system")
+
+
+class Loaded:
+    """An instance row locked for this transaction, with its workflow."""
+
+    def __init__(self, uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefinition) -> None:
+        self.uow = uow
+        self.instance = instance
+        self.definition = definition
+        rt = uow.runtime
+        self.parsed = rt.engine.parsed(definition.id, definition.sources, definition.key)
+        self.script_engine = rt.engine.script_engine(self._context)
+        self.expected_version = instance.lock_version
+        self._wf: Any = None
+
+    def _context(self, task: Any) -> HandlerContext:
+        from processes.lookups import run_lookup
+
+        uow = self.uow
+        return HandlerContext(now=uow.runtime.now(), business_key=self.instance.business_key,
+                              instance_id=self.instance.id,
+                              lookups=lookups_from(lambda name, **p: run_lookup(uow, name, **p)),
+                              settings={"certificate_format": uow.runtime.settings.certificate_format})
+
+    @property
+    def wf(self) -> Any:
+        if self._wf is None:
+            self._wf = self.uow.runtime.engine.load(self.parsed, self.instance.workflow, self.script_engine)
+        return self._wf
+
+    @wf.setter
+    def wf(self, value: Any) -> None:
+        self._wf = value
+
+
+def lock_instance(uow: UnitOfWork, instance_id: int) -> Loaded:
+    stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id)
+    if uow.is_postgres:
+        stmt = stmt.with_for_update()
+    instance = uow.s.scalars(stmt).first()
+    if instance is None:
+        raise NotFound(f"process instance {instance_id} does not exist")
+    uow.s.refresh(instance)
+    definition = uow.s.get(ProcessDefinition, instance.definition_id)
+    assert definition is not None
+    return Loaded(uow, instance, definition)
+
+
+def run_engine(loaded: Loaded) -> dict[str, Any] | None:
+    """Run until the workflow waits. A failing handler/script becomes an incident, not a crash."""
+    try:
+        loaded.uow.runtime.engine.run(loaded.wf)
+    except HandlerError as exc:
+        return _incident(exc, handler=exc.handler, cause=exc.cause)
+    except WorkflowTaskException as exc:
+        return _incident(exc, handler=None, cause=exc)
+    except WorkflowException as exc:
+        spec = getattr(exc, "task_spec", None)
+        return {"element_id": getattr(spec, "bpmn_id", None), "handler": None, "error_type": type(exc).__name__,
+                "message": str(exc).split("\n")[0], "line": None}
+    return None
+
+
+def _incident(exc: WorkflowTaskException, handler: str | None, cause: BaseException) -> dict[str, Any]:
+    task = getattr(exc, "task", None)
+    spec = getattr(task, "task_spec", None)
+    return {"element_id": getattr(spec, "bpmn_id", None), "task_id": str(task.id) if task else None,
+            "handler": handler, "error_type": type(cause).__name__,
+            "message": str(cause) if handler else str(exc).split("\n")[0],
+            "line": getattr(exc, "line_number", None)}
+
+
+def _due_from(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    s = str(value)
+    try:
+        if len(s) == 10:
+            from datetime import date
+
+            d = date.fromisoformat(s)
+            return datetime.combine(d, time(23, 59, 59), CST).astimezone(UTC)
+        dt = datetime.fromisoformat(s)
+        return (dt if dt.tzinfo else dt.replace(tzinfo=CST)).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def save(loaded: Loaded, incident: dict[str, Any] | None = None) -> None:
+    """Write the workflow, the state, the task index and the timers; check the lock version."""
+    uow = loaded.uow
+    rt = uow.runtime
+    inst = loaded.instance
+    wf = loaded.wf
+    snap = rt.engine.snapshot(wf)
+    now = rt.now()
+    if incident is None and snap.error_tasks:
+        t = snap.error_tasks[0]
+        incident = inst.incident or {"element_id": t.task_spec.bpmn_id, "task_id": str(t.id),
+                                     "handler": getattr(t.task_spec, "handler", None),
+                                     "error_type": "Error", "message": "task failed", "line": None}
+    if inst.state in ("suspended", "terminated"):
+        state = inst.state
+    elif incident is not None:
+        state = "incident"
+    elif snap.completed:
+        state = "completed"
+    elif snap.user_tasks:
+        state = "running"
+    else:
+        state = "waiting"
+    values = {
+        "workflow": rt.engine.dump(wf), "serializer_version": SERIALIZER_VERSION, "state": state,
+        "active_elements": snap.active_elements, "incident": incident, "updated_at": now,
+        "lock_version": loaded.expected_version + 1,
+        "ended_at": now if state in ("completed", "terminated") else None,
+    }
+    res = uow.s.execute(update(ProcessInstance)
+                        .where(ProcessInstance.id == inst.id,
+                               ProcessInstance.lock_version == loaded.expected_version)
+                        .values(**values).execution_options(synchronize_session=False))
+    if res.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"instance {inst.id} was changed by someone else; reload and try again")
+    for k, v in values.items():
+        setattr(inst, k, v)
+    loaded.expected_version += 1
+    _refresh_task_index(loaded, snap.user_tasks if state not in ("terminated",) else [], now)
+    uow.s.execute(delete(Timer).where(Timer.instance_id == inst.id))
+    if state not in ("terminated", "completed"):
+        for task_id, element_id, due in snap.timers:
+            uow.s.add(Timer(instance_id=inst.id, task_id=task_id, element_id=element_id, due_at=due))
+
+
+def _refresh_task_index(loaded: Loaded, user_tasks: list[Any], now: datetime) -> None:
+    uow = loaded.uow
+    inst = loaded.instance
+    existing = {row.task_id: row for row in uow.s.scalars(select(TaskIndex).where(TaskIndex.instance_id == inst.id))}
+    wanted = {t.task_id: t for t in user_tasks}
+    gone = [tid for tid in existing if tid not in wanted]
+    if gone:
+        uow.s.execute(delete(TaskIndex).where(TaskIndex.task_id.in_(gone)))
+    new = [t for tid, t in wanted.items() if tid not in existing]
+    if not new:
+        return
+    usernames: dict[str, int] = {}
+    for t in new:
+        ext = t.extensions
+        role = role_for(t.lane, ext)
+        assignee_name: str | None = None
+        if ext.get("assignee"):
+            try:
+                assignee_name = loaded.script_engine.environment.evaluate(ext["assignee"], dict(t.data))
+            except Exception:  # noqa: BLE001 - a bad expression leaves the task in the role's pool
+                log.warning("assignee expression failed on %s", t.element_id)
+        elif role == "applicant":
+            assignee_name = t.data.get("initiator")
+        due = None
+        if ext.get("due"):
+            try:
+                due = _due_from(loaded.script_engine.environment.evaluate(ext["due"], dict(t.data)))
+            except Exception:  # noqa: BLE001
+                log.warning("due expression failed on %s", t.element_id)
+        assignee_id = None
+        if assignee_name:
+            assignee_name = str(assignee_name)
+            if assignee_name not in usernames:
+                uid = uow.s.scalar(select(User.id).where(User.username == assignee_name))
+                if uid is not None:
+                    usernames[assignee_name] = uid
+            assignee_id = usernames.get(assignee_name)
+        uow.s.add(TaskIndex(
+            task_id=t.task_id, instance_id=inst.id, element_id=t.element_id, name=t.name, lane=t.lane,
+            role=role, county=inst.county, assignee_id=assignee_id,
+            candidates=[assignee_name] if assignee_name else [], pool=assignee_name is None,
+            due_at=due, form_key=t.form_key, process_key=inst.process_key, business_key=inst.business_key,
+            created_at=now))
+
+
+def record(uow: UnitOfWork, actor: Actor, action: str, instance_id: int | None = None,
+           task_id: str | None = None, element_id: str | None = None, data: Any = None) -> None:
+    audit.append(uow.s, at=uow.runtime.now().astimezone(UTC), actor=actor.username, actor_id=actor.id,
+                 action=action, instance_id=instance_id, task_id=task_id, element_id=element_id, data=data)
+
+
+def business_key_for(process_key: str, instance_id: int, now: datetime) -> str:
+    return f"{process_key.upper()}-{now.astimezone(CST).year}-{instance_id:05d}"
+
+
+_ = timedelta

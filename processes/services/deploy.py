@@ -1,0 +1,152 @@
+"""Deploying diagrams: validate, then version by content hash (same content → same version)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+from sqlalchemy import func, select
+
+from processes.db import UnitOfWork
+from processes.engine.spec import DiagramError, content_hash, is_dmn, parse_xml
+from processes.engine.validate import validate_sources
+from processes.errors import Forbidden, Invalid
+from processes.models import DecisionFile, ProcessDefinition
+from processes.services.core import Actor, record
+
+DMN_DECISION = "decision"
+DEPLOYER_ROLES = ("process_owner", "admin", "system")
+
+
+@dataclass
+class DeployResult:
+    key: str
+    version: int
+    created: bool
+    definition_id: int | None = None
+    warnings: list[dict] = field(default_factory=list)
+    kind: str = "bpmn"
+
+
+def _decision_ids(root: etree._Element) -> list[str]:
+    return [n.get("id") for n in root.iter() if isinstance(n.tag, str) and etree.QName(n).localname ==
+            DMN_DECISION and n.get("id")]
+
+
+def _decision_refs(root: etree._Element) -> set[str]:
+    return {v for n in root.iter() for k, v in n.attrib.items() if k.endswith("}decisionRef")}
+
+
+def _latest_dmn(uow: UnitOfWork) -> dict[str, DecisionFile]:
+    latest: dict[str, DecisionFile] = {}
+    for d in uow.s.scalars(select(DecisionFile).order_by(DecisionFile.version)):
+        latest[d.name] = d
+    return latest
+
+
+def _invalid(errors: list[DiagramError], filename: str) -> Invalid:
+    errs = [e.as_dict() | {"file": e.file or filename} for e in errors]
+    first = errs[0]
+    where = f" (element {first['element_id']})" if first.get("element_id") else ""
+    line = f" line {first['line']}" if first.get("line") else ""
+    return Invalid(f"{filename}{line}{where}: {first['message']}", errs)
+
+
+def _deploy_bpmn(uow: UnitOfWork, actor: Actor, filename: str, text: str,
+                 dmn_overrides: dict[str, str] | None = None) -> DeployResult:
+    root = parse_xml(text, filename)
+    refs = _decision_refs(root)
+    sources = {filename: text}
+    dmn_pool = {d.name: d.content for d in _latest_dmn(uow).values()}
+    dmn_pool.update(dmn_overrides or {})
+    for name, content in dmn_pool.items():
+        if refs & set(_decision_ids(parse_xml(content, name))):
+            sources[name] = content
+    result = validate_sources(sources)
+    if not result.ok or result.parsed is None:
+        raise _invalid(result.errors, filename)
+    parsed = result.parsed
+    sources = result.sources
+    digest = content_hash(sources)
+    existing = uow.s.scalars(select(ProcessDefinition).where(ProcessDefinition.key == parsed.key,
+                                                             ProcessDefinition.content_hash == digest)).first()
+    warnings = [w.as_dict() for w in result.warnings]
+    if existing is not None:
+        return DeployResult(parsed.key, existing.version, False, existing.id, warnings)
+    last = uow.s.scalar(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == parsed.key))
+    d = ProcessDefinition(key=parsed.key, version=(last or 0) + 1, name=parsed.name, content_hash=digest,
+                          sources=sources, bpmn_file=filename, deployed_by=actor.username,
+                          deployed_at=uow.runtime.now())
+    uow.s.add(d)
+    uow.s.flush()
+    record(uow, actor, "definition.deployed", data={"key": d.key, "version": d.version, "file": filename,
+                                                     "hash": digest, "warnings": warnings})
+    return DeployResult(d.key, d.version, True, d.id, warnings)
+
+
+def _deploy_dmn(uow: UnitOfWork, actor: Actor, filename: str, text: str) -> list[DeployResult]:
+    root = parse_xml(text, filename)
+    ids = _decision_ids(root)
+    if not ids:
+        raise Invalid(f"{filename}: the DMN file defines no decision", [{"element_id": None, "line": None,
+                                                                         "message": "no decision"}])
+    digest = content_hash({filename: text})
+    latest = _latest_dmn(uow).get(filename)
+    results: list[DeployResult] = []
+    if latest is None or latest.content_hash != digest:
+        version = (latest.version if latest else 0) + 1
+        uow.s.add(DecisionFile(name=filename, version=version, content_hash=digest, content=text,
+                               decision_ids=ids, deployed_by=actor.username, deployed_at=uow.runtime.now()))
+        uow.s.flush()
+        record(uow, actor, "decision.deployed", data={"file": filename, "version": version, "hash": digest})
+        results.append(DeployResult(filename, version, True, kind="dmn"))
+    else:
+        results.append(DeployResult(filename, latest.version, False, kind="dmn"))
+    # processes whose latest version uses these decisions get a version with the new table
+    keys = uow.s.scalars(select(ProcessDefinition.key).distinct()).all()
+    for key in keys:
+        d = uow.s.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
+                          .order_by(ProcessDefinition.version.desc()).limit(1)).one()
+        if filename in d.sources or _decision_refs(parse_xml(d.sources[d.bpmn_file], d.bpmn_file)) & set(ids):
+            res = _deploy_bpmn(uow, actor, d.bpmn_file, d.sources[d.bpmn_file], {filename: text})
+            if res.created:
+                results.append(res)
+    return results
+
+
+def deploy_file(uow: UnitOfWork, actor: Actor, filename: str, content: str | bytes) -> list[DeployResult]:
+    """Deploy one .bpmn or .dmn file. Invalid → ``Invalid`` with [{element_id, line, message}]."""
+    if actor.role not in DEPLOYER_ROLES:
+        raise Forbidden("only process owners and administrators may deploy diagrams")
+    name = Path(filename or "").name
+    if not name.lower().endswith((".bpmn", ".dmn", ".bpmn20.xml", ".xml")):
+        raise Invalid("only .bpmn and .dmn files can be deployed",
+                      [{"element_id": None, "line": None, "message": f"unsupported file type: {name or '?'}"}])
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise Invalid(f"{name} is not UTF-8 text", [{"element_id": None, "line": None,
+                                                          "message": str(exc)}]) from exc
+    with uow:
+        try:
+            root = parse_xml(content, name)
+        except Exception as exc:  # DiagramInvalid
+            raise _invalid(getattr(exc, "errors", [DiagramError(str(exc))]), name) from exc
+        if is_dmn(root):
+            results = _deploy_dmn(uow, actor, name, content)
+        else:
+            results = [_deploy_bpmn(uow, actor, name, content)]
+        uow.commit()
+        return results
+
+
+def deploy_directory(uow: UnitOfWork, actor: Actor, directory: str | Path) -> list[DeployResult]:
+    """Deploy every DMN, then every BPMN file of a folder (the run command deploys bpmn-diagrams/)."""
+    path = Path(directory)
+    files = sorted(path.glob("*.dmn")) + sorted(path.glob("*.bpmn"))
+    results: list[DeployResult] = []
+    for f in files:
+        results.extend(deploy_file(uow, actor, f.name, f.read_text(encoding="utf-8")))
+    return results

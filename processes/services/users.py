@@ -1,0 +1,100 @@
+"""Users: authentication (argon2 hashes), demo users, administration."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from processes.db import UnitOfWork
+from processes.errors import Conflict, Forbidden, Invalid, Unauthorized
+from processes.models import ROLES, User
+from processes.services.core import Actor, record
+
+_hasher = PasswordHasher()
+# a real hash to verify against when the user does not exist (same timing either way)
+_DUMMY = _hasher.hash("not-a-password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def authenticate(uow: UnitOfWork, username: str, password: str) -> User:
+    with uow:
+        user = uow.s.scalars(select(User).where(User.username == username)).first()
+        try:
+            _hasher.verify(user.password_hash if user else _DUMMY, password or "")
+        except (VerificationError, InvalidHashError):
+            raise Unauthorized("wrong user name or password") from None
+        if user is None:
+            raise Unauthorized("wrong user name or password")
+        if not user.active:
+            raise Unauthorized("this account is deactivated")
+        return user
+
+
+def load_user(uow: UnitOfWork, user_id: int) -> User | None:
+    with uow:
+        user = uow.s.get(User, user_id)
+        if user is not None:
+            uow.s.expunge(user)
+        return user
+
+
+def counties(config_dir: str | Path) -> list[dict[str, str]]:
+    with (Path(config_dir) / "counties.toml").open("rb") as fh:
+        return list(tomllib.load(fh)["county"])
+
+
+def create_user(uow: UnitOfWork, actor: Actor, username: str, password: str, role: str,
+                county: str | None = None, display_name: str = "") -> User:
+    if actor.role not in ("admin", "system"):
+        raise Forbidden("only an administrator may create users")
+    errors = []
+    if not username or not username.replace("-", "").replace("_", "").isalnum():
+        errors.append({"field": "username", "message": "用户名只能包含字母、数字、- 和 _"})
+    if role not in ROLES:
+        errors.append({"field": "role", "message": f"角色必须是 {', '.join(ROLES)} 之一"})
+    if role == "county_officer" and not county:
+        errors.append({"field": "county", "message": "县级主管部门用户必须指定县（市、区）"})
+    if len(password or "") < 4:
+        errors.append({"field": "password", "message": "密码至少 4 个字符"})
+    if errors:
+        raise Invalid("invalid user", errors)
+    with uow:
+        if uow.s.scalars(select(User).where(User.username == username)).first():
+            raise Conflict(f"user '{username}' already exists")
+        user = User(username=username, password_hash=hash_password(password), role=role, county=county,
+                    display_name=display_name or username, active=True, auth_version=1,
+                    created_at=uow.runtime.now())
+        uow.s.add(user)
+        uow.s.flush()
+        record(uow, actor, "user.created", data={"username": username, "role": role, "county": county})
+        uow.commit()
+        return user
+
+
+def ensure_demo_users(uow: UnitOfWork, config_dir: str | Path, password: str = "demo") -> int:
+    """Create the demo users that do not exist yet (idempotent). Returns how many were created."""
+    with (Path(config_dir) / "demo_users.toml").open("rb") as fh:
+        wanted = list(tomllib.load(fh)["user"])
+    for c in counties(config_dir):
+        wanted.append({"username": f"county-{c['code']}", "display_name": f"{c['name']}工信局",
+                       "role": "county_officer", "county": c["code"]})
+    created = 0
+    with uow:
+        have = set(uow.s.scalars(select(User.username)))
+        pw = hash_password(password)
+        for u in wanted:
+            if u["username"] in have:
+                continue
+            uow.s.add(User(username=u["username"], display_name=u.get("display_name", u["username"]),
+                           password_hash=pw, role=u["role"], county=u.get("county"), active=True,
+                           auth_version=1, created_at=uow.runtime.now()))
+            created += 1
+        uow.commit()
+    return created

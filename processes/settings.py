@@ -1,0 +1,102 @@
+"""Layered settings: config/<env>.toml → instance/settings.toml → APP_* environment → overrides.
+
+Never read at import time: ``load_settings`` is called by the app factory, the CLI and tests.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = ROOT / "config"
+DEFAULT_SECRET = "dev-insecure-change-me"
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class SettingsError(Exception):
+    """The configuration is unusable; the message says which setting and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    secret_key: str = DEFAULT_SECRET
+    database_url: str = ""
+    demo_clock: bool = False
+    demo_data: bool = False
+    scheduler_poll_seconds: float = 2.0
+    script_timeout_seconds: float = 1.0
+    upload_max_mb: int = 20
+    token_max_age_hours: int = 12
+    instance_path: str = str(ROOT / "instance")
+    diagrams_dir: str = str(ROOT / "bpmn-diagrams")
+    config_dir: str = str(CONFIG_DIR)
+    certificate_format: str = "LCSME-{year}-{seq:03d}"
+    smtp_host: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{Path(self.instance_path) / 'app.db'}"
+
+    def check(self) -> None:
+        """Refuse unsafe production settings (issue 2: default secret key, demo clock)."""
+        if self.env == "production":
+            if self.secret_key in ("", DEFAULT_SECRET):
+                raise SettingsError(
+                    "production refuses to start with the default secret key: "
+                    "set APP_SECRET_KEY or secret_key in instance/settings.toml"
+                )
+            if self.demo_clock:
+                raise SettingsError("production refuses to start with the demo clock enabled (demo_clock)")
+            if self.demo_data:
+                raise SettingsError("production refuses to load demo data (demo_data)")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: {exc}") from exc
+
+
+def _coerce(name: str, raw: str, target: Any) -> Any:
+    if isinstance(target, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(target, int):
+        return int(raw)
+    if isinstance(target, float):
+        return float(raw)
+    return raw
+
+
+def load_settings(env: str | None = None, instance_path: str | None = None, **overrides: Any) -> Settings:
+    env = env or os.environ.get("APP_ENV", "development")
+    if env not in ENVIRONMENTS:
+        raise SettingsError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, not '{env}'")
+    defaults = Settings()
+    instance = instance_path or os.environ.get("APP_INSTANCE_PATH") or defaults.instance_path
+    values: dict[str, Any] = _read_toml(CONFIG_DIR / f"{env}.toml")
+    values |= _read_toml(Path(instance) / "settings.toml")
+    known = {f.name: getattr(defaults, f.name) for f in fields(Settings)}
+    for key, raw in os.environ.items():
+        if key.startswith("APP_") and key not in ("APP_ENV", "APP_INSTANCE_PATH"):
+            name = key[4:].lower()
+            if name in known:
+                values[name] = _coerce(name, raw, known[name])
+    values |= overrides
+    unknown = set(values) - set(known)
+    extra = {k: values.pop(k) for k in unknown}
+    settings = Settings(env=env, instance_path=instance, **{k: v for k, v in values.items() if k != "env"},
+                        extra=extra)
+    settings.check()
+    return settings

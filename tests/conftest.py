@@ -1,0 +1,162 @@
+"""Fixtures: a database per test session (SQLite, or PostgreSQL when TEST_DATABASE_URL is set),
+clean tables per test, the app, an API client that logs in as the demo users, and the clock."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from processes.clock import CST
+from processes.db import make_engine
+from processes.migrate import upgrade
+from processes.models import Base
+from processes.runtime import Runtime, build_runtime
+from processes.services.core import SYSTEM
+from processes.services.users import ensure_demo_users
+from processes.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+START = datetime(2026, 9, 28, 9, 0, tzinfo=CST)  # a Monday before National Day 2026
+
+
+def _reset_schema(db: Engine) -> None:
+    with db.begin() as conn:
+        if db.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        else:
+            Base.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def db(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    _reset_schema(engine)
+    upgrade(engine)  # the suite runs on the migrated schema, so migrations are tested too
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_password_hash() -> str:
+    from processes.services.users import hash_password
+
+    return hash_password("demo")
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str) -> Settings:
+    return load_settings("test", instance_path=str(tmp_path / "instance"), database_url=db_url)
+
+
+def _clean(db: Engine) -> None:
+    with db.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def runtime(settings: Settings, db: Engine) -> Runtime:
+    _clean(db)
+    rt = build_runtime(settings, db)
+    rt.clock.set_state(START, __import__("datetime").timedelta(0))  # type: ignore[attr-defined]
+    ensure_demo_users(rt.uow(), settings.config_dir)
+    return rt
+
+
+@pytest.fixture
+def clock(runtime: Runtime) -> Any:
+    return runtime.clock
+
+
+@pytest.fixture
+def app(settings: Settings, runtime: Runtime):  # type: ignore[no-untyped-def]
+    from app import create_app
+
+    application = create_app(settings, runtime)
+    application.config["WTF_CSRF_ENABLED"] = False if os.environ.get("NO_CSRF") else True
+    return application
+
+
+class Api:
+    """A JSON API client speaking as one demo user at a time."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.tokens: dict[str, str] = {}
+        self.user: str | None = None
+
+    def as_user(self, username: str, password: str = "demo") -> Api:
+        if username not in self.tokens:
+            r = self.client.post("/api/v1/auth/token", json={"username": username, "password": password})
+            assert r.status_code == 200, r.get_json()
+            self.tokens[username] = r.get_json()["token"]
+        self.user = username
+        return self
+
+    def _h(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[self.user]}"} if self.user else {}
+
+    def get(self, url: str, **kw: Any) -> Any:
+        return self.client.get(url, headers=self._h(), **kw)
+
+    def post(self, url: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.post(url, json=json, headers=self._h(), **kw)
+
+    def deploy(self, path: Path | str, name: str | None = None) -> Any:
+        import io
+
+        p = Path(path)
+        data = {"file": (io.BytesIO(p.read_bytes()), name or p.name)}
+        return self.client.post("/api/v1/process-definitions", data=data, headers=self._h(),
+                                content_type="multipart/form-data")
+
+    def tasks(self, **params: Any) -> list[dict[str, Any]]:
+        r = self.get("/api/v1/tasks", query_string=params)
+        assert r.status_code == 200, r.get_json()
+        return r.get_json()
+
+    def only_task(self, element_id: str | None = None) -> dict[str, Any]:
+        tasks = [t for t in self.tasks() if element_id is None or t["element_id"] == element_id]
+        assert len(tasks) == 1, tasks
+        return tasks[0]
+
+    def complete(self, task_id: str, **data: Any) -> Any:
+        return self.post(f"/api/v1/tasks/{task_id}/complete", json={"data": data})
+
+    def instance(self, iid: int) -> dict[str, Any]:
+        r = self.get(f"/api/v1/process-instances/{iid}")
+        assert r.status_code == 200, r.get_json()
+        return r.get_json()
+
+
+@pytest.fixture
+def api(app: Any) -> Api:
+    return Api(app.test_client())
+
+
+@pytest.fixture
+def system() -> Any:
+    return SYSTEM
+
+
+@pytest.fixture(autouse=True)
+def _real_clock_after_test() -> Iterator[None]:
+    """The runtime fixture installs a frozen clock process-wide; put the real one back afterwards."""
+    yield
+    from processes.clock import SystemClock, set_current_clock
+
+    set_current_clock(SystemClock())
