@@ -19,5 +19,5 @@ def alembic_config(db: Engine) -> Config:
     return cfg
 
 
-def upgrade(db: Engine, revision: str = "head") -> None:
+def upgrade(db: Engine, revision: str = "heads") -> None:
     command.upgrade(alembic_config(db), revision)
