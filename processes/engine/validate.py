@@ -66,8 +66,11 @@ def _eid(node: etree._Element) -> str | None:
 
 
 def _owner_id(node: etree._Element) -> str | None:
-    """The id of the flow element an expression belongs to (skip the expression node itself)."""
+    """The id of the flow element an expression belongs to (skip expression and event-definition
+    nodes: a timer's error belongs to its event, not to its timerEventDefinition)."""
     parent = node.getparent()
+    while parent is not None and isinstance(parent.tag, str) and parent.tag.endswith("EventDefinition"):
+        parent = parent.getparent()
     return _eid(parent) if parent is not None else _eid(node)
 
 
