@@ -1,0 +1,103 @@
+"""Supervision pages (Chapter 5): overdue list and 催报, quarterly reports, supervised platforms and
+inspections, spot checks, and the public list of revocations (Art. 20: results are published)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.extensions import actor_of, uow
+from app.web import bp
+from processes.errors import DomainError
+from processes.supervision import services as sup
+
+STATUS_NAMES = {"open": "待填报", "submitted": "待县级审核", "returned": "退回修改", "accepted": "已接收",
+                "cancelled": "已终止", "passed": "合格", "revocation_requested": "待市局核实",
+                "revoked": "已撤销称号", "revocation_rejected": "不予撤销", "recognised": "有效",
+                "expired": "已到期", "confirmed": "已撤销", "rejected": "不予撤销", "requested": "待核实"}
+STAFF = ("county_officer", "municipal_reviewer", "admin", "process_owner")
+
+
+def _user():  # type: ignore[no-untyped-def]
+    return current_user.user
+
+
+@bp.get("/supervision/overdue")
+@login_required
+def supervision_overdue():
+    return render_template("supervision/overdue.html", data=sup.overdue(uow(), _user()), S=STATUS_NAMES)
+
+
+@bp.post("/supervision/reports/<int:report_id>/chase")
+@login_required
+def supervision_chase(report_id: int):
+    try:
+        sup.chase_report(uow(), actor_of(_user()), report_id, request.form.get("message", "").strip())
+        flash("已催报", "success")
+    except DomainError as exc:
+        flash(exc.message, "error")
+    return redirect(request.form.get("next") or url_for("web.supervision_overdue"))
+
+
+@bp.get("/supervision/reports")
+@login_required
+def supervision_reports():
+    a = request.args
+    year = int(a["year"]) if a.get("year", "").isdigit() else None
+    quarter = int(a["quarter"]) if a.get("quarter", "") in ("1", "2", "3", "4") else None
+    reports = sup.list_reports(uow(), _user(), year, quarter, a.get("county") or None, a.get("status") or None)
+    aggregates = sup.list_aggregates(uow(), _user()) if _user().role in STAFF else []
+    return render_template("supervision/reports.html", reports=reports, aggregates=aggregates, args=a,
+                           S=STATUS_NAMES)
+
+
+@bp.get("/supervision/platforms")
+@login_required
+def supervision_platforms():
+    user = _user()
+    if user.role not in STAFF:
+        flash("仅县级主管部门和市局可查看", "error")
+        return redirect(url_for("web.home"))
+    return render_template("supervision/platforms.html", platforms=sup.supervised_platforms(uow(), user),
+                           inspections=sup.list_inspections(uow(), user), S=STATUS_NAMES)
+
+
+@bp.post("/supervision/inspections")
+@login_required
+def supervision_start_inspection():
+    try:
+        inst = sup.start_inspection(uow(), actor_of(_user()), int(request.form.get("register_id", "0")))
+        flash(f"已发起检查 {inst.business_key}", "success")
+    except (DomainError, ValueError) as exc:
+        flash(getattr(exc, "message", str(exc)), "error")
+    return redirect(url_for("web.supervision_platforms"))
+
+
+@bp.get("/supervision/spot-checks")
+@login_required
+def supervision_spot_checks():
+    user = _user()
+    if user.role not in ("municipal_reviewer", "admin", "process_owner"):
+        flash("抽查由市工业和信息化局发起", "error")
+        return redirect(url_for("web.home"))
+    return render_template("supervision/spot_checks.html", rounds=sup.list_spot_checks(uow(), user), result=None)
+
+
+@bp.post("/supervision/spot-checks")
+@login_required
+def supervision_start_spot_check():
+    user = _user()
+    try:
+        n = int(request.form.get("n", "0"))
+        result = sup.start_spot_check(uow(), actor_of(user), n, request.form.get("seed", "").strip() or None)
+    except (DomainError, ValueError) as exc:
+        flash(getattr(exc, "message", "抽查数量应为正整数"), "error")
+        return redirect(url_for("web.supervision_spot_checks"))
+    flash(f"已抽取 {len(result['picks'])} 家平台（随机种子 {result['seed']}）", "success")
+    return render_template("supervision/spot_checks.html", rounds=sup.list_spot_checks(uow(), user), result=result)
+
+
+@bp.get("/supervision/revocations")
+def supervision_public_revocations():
+    """Public (Art. 20, 22): revoked titles, with article and reason."""
+    return render_template("supervision/revocations.html", revocations=sup.list_revocations(uow(), public=True))
