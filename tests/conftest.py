@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
+from processes.all_models import Base
 from processes.clock import CST
 from processes.db import make_engine
 from processes.migrate import upgrade
-from processes.all_models import Base
 from processes.runtime import Runtime, build_runtime
 from processes.services.core import SYSTEM
 from processes.services.users import ensure_demo_users

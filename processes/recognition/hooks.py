@@ -1,0 +1,245 @@
+"""Keeps the ``application`` row and the platform register in step with each recognition instance.
+
+Runs at the end of every save of a ``recognition`` instance, in the same transaction
+(``processes.services.core.SAVE_HOOKS``). Also holds the lookups the handlers use (read-only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import func, select
+
+from handlers.dossier import application_report, recommendation_form
+from handlers.recognition_steps import beijing_date
+from processes.db import UnitOfWork
+from processes.lookups import lookup
+from processes.models import User
+from processes.recognition.models import (
+    OPEN_STATUSES,
+    Application,
+    Material,
+    PlatformRegister,
+    RecognitionRound,
+)
+from processes.services.core import SAVE_HOOKS, Loaded
+
+PROCESS_KEY = "recognition"
+
+# the first active element found decides the status of a running application
+STATUS_BY_ELEMENT = (
+    ("investigate_objection", "objection"), ("publicity_wait", "publicity"), ("expert_review", "expert_panel"),
+    ("onsite_verification", "onsite_check"), ("supplement", "supplement"), ("review_decision", "under_review"),
+    ("municipal_review", "under_review"), ("county_review", "at_county"), ("fill_application", "draft"),
+)
+END_STATUS = {"end_granted": "granted", "end_ineligible": "ineligible", "end_declined_county": "declined",
+              "end_rejected": "rejected", "end_objection_upheld": "objection_upheld", "end_withdrawn": "withdrawn"}
+
+
+def current_data(wf: Any) -> dict[str, Any]:
+    """The instance's variables: workflow data plus the latest live or completed task's data."""
+    data = dict(wf.data)
+    tasks = wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.COMPLETED)
+    latest = max(tasks, key=lambda t: t.last_state_change, default=None)
+    if latest is not None and not wf.is_completed():
+        data.update(latest.data)
+    return data
+
+
+def _end_reached(wf: Any) -> str | None:
+    for t in wf.get_tasks(state=TaskState.COMPLETED):
+        bpmn_id = getattr(t.task_spec, "bpmn_id", None)
+        if bpmn_id in END_STATUS:
+            return str(bpmn_id)
+    return None
+
+
+def _dt(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _reasons(status: str, data: dict[str, Any]) -> list[dict[str, Any]]:
+    def one(rule: str, article: str, message: Any) -> list[dict[str, Any]]:
+        return [{"rule": rule, "article": article, "message": str(message or "")}]
+
+    if status == "ineligible":
+        return list(data.get("ineligible_reasons") or [])
+    if status == "declined":
+        return one("county_declined", "第十条", data.get("county_opinion"))
+    if status == "rejected":
+        if data.get("review_action") == "reject":
+            return one("review_rejected", "第十三条", data.get("review_reasons"))
+        if data.get("onsite_check") and data.get("onsite_passed") is False:
+            return one("onsite_failed", "第十三条", data.get("onsite_findings"))
+        if data.get("panel_passed") is False:
+            return one("panel_rejected", "第十三条", (data.get("panel_summary") or {}).get("message"))
+        return one("decision_rejected", "第十三条", data.get("decision_reasons"))
+    if status == "objection_upheld":
+        return one("objection_upheld", "第十三条", data.get("investigation_findings"))
+    if status == "withdrawn":
+        payload = data.get("withdraw") or {}
+        return one("withdrawn", "", payload.get("reason") if isinstance(payload, dict) else payload)
+    return []
+
+
+def sync_application(loaded: Loaded, snap: Any) -> None:
+    uow = loaded.uow
+    inst = loaded.instance
+    wf = loaded.wf
+    now = uow.runtime.now()
+    data = current_data(wf)
+    if inst.state == "terminated":
+        status = "terminated"
+    elif snap.completed:
+        status = END_STATUS.get(_end_reached(wf) or "", "terminated")
+    else:
+        active = set(snap.active_elements)
+        status = next((s for element, s in STATUS_BY_ELEMENT if element in active), "under_review")
+        if status == "under_review" and "county_review" in active:
+            status = "at_county"
+    app = uow.s.scalars(select(Application).where(Application.instance_id == inst.id)).first()
+    if app is None:
+        app = Application(business_key=inst.business_key or "", instance_id=inst.id, county=inst.county,
+                          applicant_id=inst.started_by, status=status, outcome_reasons=[], created_at=now,
+                          updated_at=now)
+        uow.s.add(app)
+    app.status = status
+    app.updated_at = now
+    if isinstance(data.get("round_id"), int):
+        app.round_id = data["round_id"]
+    if data.get("credit_code"):
+        app.credit_code = str(data["credit_code"]).strip().upper()[:18]
+    if data.get("unit_name"):
+        app.unit_name = str(data["unit_name"])[:255]
+    if status != "draft" and data.get("submitted_at") and app.submitted_at is None:
+        app.submitted_at = _dt(data["submitted_at"])
+    if data.get("publicity_start"):
+        app.publicity_start = _date(data["publicity_start"])
+        app.publicity_end = _dt(data.get("publicity_end"))
+    if status in END_STATUS.values():
+        app.outcome_reasons = _reasons(status, data)
+    uow.s.flush()
+    if app.submitted_at is not None and status not in ("draft", "ineligible", "withdrawn"):
+        _system_material(uow, app, "m02", lambda: application_report(data), now)
+    if status not in ("draft", "at_county", "declined", "ineligible", "withdrawn", "terminated"):
+        _system_material(uow, app, "m01", lambda: recommendation_form(data), now)
+    if status == "granted" and data.get("certificate_no"):
+        app.certificate_no = str(data["certificate_no"])
+        _register(uow, app, data, now)
+    uow.s.flush()
+
+
+def _system_material(uow: UnitOfWork, app: Application, mkey: str, render: Any, now: datetime) -> None:
+    """Art. 12 materials 1 and 2 are produced by the system from the forms, once."""
+    exists = uow.s.scalar(select(Material.id).where(Material.application_id == app.id, Material.mkey == mkey))
+    if exists is not None:
+        return
+    content = render().encode("utf-8")
+    digest = hashlib.sha256(content).hexdigest()
+    root = Path(uow.runtime.settings.instance_path)
+    path = root / "uploads" / app.business_key / f"{mkey}-{digest[:16]}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    uow.s.add(Material(application_id=app.id, mkey=mkey, file_name=f"{mkey}.html", mime="text/html",
+                       size=len(content), sha256=digest, storage_path=str(path.relative_to(root)),
+                       uploaded_by="system", uploaded_at=now))
+
+
+def _register(uow: UnitOfWork, app: Application, data: dict[str, Any], now: datetime) -> None:
+    """Art. 14: the granted platform enters the register (once per application)."""
+    exists = uow.s.scalar(select(PlatformRegister.id).where(PlatformRegister.application_key == app.business_key))
+    if exists is not None:
+        return
+    uow.s.add(PlatformRegister(
+        unit_name=app.unit_name or "", credit_code=app.credit_code or "", county=app.county, status="recognised",
+        certificate_no=str(data["certificate_no"]), certificate_year=data.get("certificate_year"),
+        certificate_seq=data.get("certificate_seq"), valid_from=_date(data.get("valid_from")),
+        valid_to=_date(data.get("valid_to")), ban_until=None, application_key=app.business_key,
+        note="", created_at=now, updated_at=now))
+
+
+SAVE_HOOKS.setdefault(PROCESS_KEY, [])
+if sync_application not in SAVE_HOOKS[PROCESS_KEY]:
+    SAVE_HOOKS[PROCESS_KEY].append(sync_application)
+
+
+# -- lookups for the handlers (read-only) ---------------------------------------------------------
+
+
+def _today(uow: UnitOfWork) -> date:
+    return beijing_date(uow.runtime.now())
+
+
+@lookup("open_round")
+def open_round(uow: UnitOfWork, **_: Any) -> dict[str, Any] | None:
+    """Art. 15: the round of the current year, if an administrator opened it."""
+    today = _today(uow)
+    r = uow.s.scalars(select(RecognitionRound).where(RecognitionRound.year == today.year,
+                                                     RecognitionRound.status == "open",
+                                                     RecognitionRound.opens_on <= today)).first()
+    if r is None:
+        return None
+    return {"id": r.id, "year": r.year, "name": r.name, "submission_deadline": r.submission_deadline.isoformat()}
+
+
+@lookup("applications_of")
+def applications_of(uow: UnitOfWork, credit_code: str, **_: Any) -> list[dict[str, Any]]:
+    """Open (not yet ended) applications of the unit, for the once-per-round rule (Art. 15)."""
+    rows = uow.s.scalars(select(Application).where(Application.credit_code == credit_code.strip().upper(),
+                                                   Application.status.in_(OPEN_STATUSES)))
+    return [{"business_key": a.business_key, "round_id": a.round_id, "status": a.status} for a in rows]
+
+
+@lookup("register_entries_of")
+def register_entries_of(uow: UnitOfWork, credit_code: str, **_: Any) -> list[dict[str, Any]]:
+    """The unit's register entries (Art. 17 re-application, Art. 21 ban)."""
+    rows = uow.s.scalars(select(PlatformRegister).where(PlatformRegister.credit_code == credit_code.strip().upper()))
+    return [{"status": r.status, "certificate_no": r.certificate_no,
+             "valid_to": r.valid_to.isoformat() if r.valid_to else None,
+             "ban_until": r.ban_until.isoformat() if r.ban_until else None} for r in rows]
+
+
+@lookup("materials_of")
+def materials_of(uow: UnitOfWork, business_key: str, **_: Any) -> list[str]:
+    stmt = (select(Material.mkey).join(Application, Application.id == Material.application_id)
+            .where(Application.business_key == business_key))
+    return sorted(uow.s.scalars(stmt))
+
+
+@lookup("expert_usernames")
+def expert_usernames(uow: UnitOfWork, **_: Any) -> list[str]:
+    return list(uow.s.scalars(select(User.username).where(User.role == "expert", User.active.is_(True))))
+
+
+@lookup("next_certificate_seq")
+def next_certificate_seq(uow: UnitOfWork, year: int, **_: Any) -> int:
+    """Art. 14: certificate numbers run per year; skips numbers already taken by entries recorded by
+    hand (an unique constraint still guards against a race between two grants)."""
+    from handlers.certificates import certificate_number
+
+    last = uow.s.scalar(select(func.max(PlatformRegister.certificate_seq))
+                        .where(PlatformRegister.certificate_year == int(year)))
+    seq = int(last or 0) + 1
+    fmt = uow.runtime.settings.certificate_format
+    taken = set(uow.s.scalars(select(PlatformRegister.certificate_no)
+                              .where(PlatformRegister.certificate_no.is_not(None))))
+    while certificate_number(int(year), seq, fmt) in taken:
+        seq += 1
+    return seq

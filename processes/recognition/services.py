@@ -1,0 +1,344 @@
+"""Use cases of the recognition procedure. Each public function is one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from handlers.certificates import ban_until as ban_until_of
+from handlers.credit_code import validate_credit_code
+from handlers.recognition_steps import MATERIALS, SYSTEM_MATERIALS, beijing_date, missing_materials
+from processes.access import OVERSEERS
+from processes.clock import CST
+from processes.db import UnitOfWork
+from processes.errors import Conflict, Forbidden, Invalid, NotFound
+from processes.forms import fields_of, validate_form
+from processes.models import ProcessDefinition, ProcessInstance, TaskIndex
+from processes.recognition.models import (
+    REGISTER_STATUSES,
+    Application,
+    Material,
+    PlatformRegister,
+    RecognitionRound,
+)
+from processes.services.core import Actor, record
+from processes.services.instances import correlate_message
+
+PUBLIC = Actor(None, "public", "public")
+UPLOAD_STATUSES = ("draft", "supplement")
+WITHDRAW_STATUSES = ("draft", "at_county")
+MIME_BY_MAGIC = ((b"%PDF-", "application/pdf", ".pdf"), (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+                 (b"\x89PNG\r\n\x1a\n", "image/png", ".png"))
+STATUS_NAMES = {
+    "draft": "填报中", "at_county": "县级推荐中", "under_review": "市局审核中", "supplement": "补正中",
+    "onsite_check": "现场核实中", "expert_panel": "专家评审中", "publicity": "公示中", "objection": "异议核查中",
+    "ineligible": "不符合申报条件", "declined": "县级不予推荐", "rejected": "审核未通过",
+    "objection_upheld": "异议成立，不予认定", "withdrawn": "已撤回", "granted": "已认定", "terminated": "已终止",
+}
+
+
+# -- rounds (Art. 15) -----------------------------------------------------------------------------
+
+
+def round_view(r: RecognitionRound) -> dict[str, Any]:
+    return {"id": r.id, "year": r.year, "name": r.name, "opens_on": r.opens_on.isoformat(),
+            "submission_deadline": r.submission_deadline.isoformat(), "status": r.status}
+
+
+def open_round(uow: UnitOfWork, actor: Actor, year: int, submission_deadline: date | str,
+               name: str | None = None, opens_on: date | str | None = None) -> dict[str, Any]:
+    """Art. 15: an administrator opens the year's round (one per year)."""
+    if actor.role not in ("admin", "system"):
+        raise Forbidden("只有管理员可以开启年度申报批次")
+    try:
+        deadline = date.fromisoformat(str(submission_deadline)[:10])
+        start = date.fromisoformat(str(opens_on)[:10]) if opens_on else date(int(year), 1, 1)
+    except ValueError:
+        raise Invalid("日期格式应为 YYYY-MM-DD", [{"field": "submission_deadline", "message": "应为日期"}]) from None
+    if deadline.year != int(year) or deadline < start:
+        raise Invalid("截止日期应在本年度内且不早于开始日期",
+                      [{"field": "submission_deadline", "message": "截止日期应在本年度内且不早于开始日期"}])
+    with uow:
+        if uow.s.scalars(select(RecognitionRound).where(RecognitionRound.year == int(year))).first():
+            raise Conflict(f"{year} 年度申报批次已存在（第十五条：每年认定一次）")
+        r = RecognitionRound(year=int(year), name=name or f"{year}年度聊城市中小企业公共服务示范平台认定",
+                             opens_on=start, submission_deadline=deadline, status="open",
+                             created_by=actor.username, created_at=uow.runtime.now())
+        uow.s.add(r)
+        uow.s.flush()
+        record(uow, actor, "round.opened", data=round_view(r))
+        uow.commit()
+        return round_view(r)
+
+
+def list_rounds(uow: UnitOfWork) -> list[dict[str, Any]]:
+    with uow:
+        return [round_view(r) for r in uow.s.scalars(select(RecognitionRound).order_by(RecognitionRound.year.desc()))]
+
+
+# -- applications -----------------------------------------------------------------------------------
+
+
+def _application(uow: UnitOfWork, business_key: str) -> Application:
+    app = uow.s.scalars(select(Application).where(Application.business_key == business_key)).first()
+    if app is None:
+        raise NotFound(f"没有编号为 {business_key} 的申报")
+    return app
+
+
+def _may_view(actor: Actor, app: Application) -> bool:
+    if actor.role in OVERSEERS:
+        return True
+    if actor.role == "county_officer":
+        return app.county is not None and app.county == actor.county
+    if actor.role == "applicant":
+        return app.applicant_id == actor.id
+    return False
+
+
+def application_view(uow: UnitOfWork, app: Application) -> dict[str, Any]:
+    mats = uow.s.scalars(select(Material).where(Material.application_id == app.id).order_by(Material.mkey)).all()
+    return {"business_key": app.business_key, "instance_id": app.instance_id, "round_id": app.round_id,
+            "credit_code": app.credit_code, "unit_name": app.unit_name, "county": app.county,
+            "status": app.status, "status_name": STATUS_NAMES.get(app.status, app.status),
+            "submitted_at": app.submitted_at.isoformat() if app.submitted_at else None,
+            "publicity_start": app.publicity_start.isoformat() if app.publicity_start else None,
+            "publicity_end": app.publicity_end.isoformat() if app.publicity_end else None,
+            "outcome_reasons": app.outcome_reasons, "certificate_no": app.certificate_no,
+            "materials": [material_view(m) for m in mats],
+            "materials_missing": missing_materials([k for k in MATERIALS if k not in SYSTEM_MATERIALS],
+                                                   [m.mkey for m in mats])}
+
+
+def _is_panel_expert(uow: UnitOfWork, actor: Actor, app: Application) -> bool:
+    """An expert sees the dossier while they hold a review task on it."""
+    if actor.role != "expert" or actor.id is None:
+        return False
+    return uow.s.scalar(select(TaskIndex.id).where(TaskIndex.business_key == app.business_key,
+                                                   TaskIndex.assignee_id == actor.id)) is not None
+
+
+def get_application(uow: UnitOfWork, actor: Actor, business_key: str) -> dict[str, Any]:
+    with uow:
+        app = _application(uow, business_key)
+        if not _may_view(actor, app) and not _is_panel_expert(uow, actor, app):
+            raise NotFound(f"没有编号为 {business_key} 的申报")
+        return application_view(uow, app)
+
+
+def list_applications(uow: UnitOfWork, actor: Actor, status: str | None = None) -> list[dict[str, Any]]:
+    with uow:
+        stmt = select(Application).order_by(Application.id.desc())
+        if actor.role == "county_officer":
+            stmt = stmt.where(Application.county == actor.county)
+        elif actor.role not in OVERSEERS:
+            stmt = stmt.where(Application.applicant_id == actor.id)
+        if status:
+            stmt = stmt.where(Application.status == status)
+        return [application_view(uow, a) for a in uow.s.scalars(stmt.limit(500))]
+
+
+DRAFT_TASKS = ("fill_application", "supplement")
+
+
+def save_draft(uow: UnitOfWork, actor: Actor, business_key: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Save the applicant's half-filled form (申报书草稿) on the open task; nothing is submitted.
+
+    The values are checked field by field (types, limits) but required fields may stay empty; the
+    task view returns them as ``draft`` so the form opens where the applicant left it.
+    """
+    with uow:
+        app = _application(uow, business_key)
+        if actor.role != "applicant" or app.applicant_id != actor.id:
+            raise Forbidden("只有申报单位本身可以保存草稿")
+        row = uow.s.scalars(select(TaskIndex).where(TaskIndex.business_key == business_key,
+                                                    TaskIndex.element_id.in_(DRAFT_TASKS))).first()
+        if row is None:
+            raise Conflict(f"申报当前状态为“{STATUS_NAMES.get(app.status, app.status)}”，没有可保存草稿的表单")
+        inst = uow.s.get(ProcessInstance, row.instance_id)
+        definition = uow.s.get(ProcessDefinition, inst.definition_id) if inst else None
+        assert definition is not None
+        parsed = uow.runtime.engine.parsed(definition.id, definition.sources, definition.key)
+        spec = next((sp.task_specs[row.element_id] for sp in [parsed.spec, *parsed.subprocess_specs.values()]
+                     if row.element_id in sp.task_specs), None)
+        values, errors = validate_form(fields_of(getattr(spec, "form", None)), dict(data), partial=True)
+        if errors:
+            raise Invalid("草稿中有填写错误", errors)
+        row.draft = {**(row.draft or {}), **values}
+        record(uow, actor, "task.draft_saved", row.instance_id, row.task_id, row.element_id,
+               data={"fields": sorted(values)})
+        uow.commit()
+        return {"task_id": row.task_id, "element_id": row.element_id, "draft": row.draft}
+
+
+def withdraw_application(uow: UnitOfWork, actor: Actor, business_key: str, reason: str = "") -> dict[str, Any]:
+    """The applicant may withdraw until the county has acted (recommended or declined)."""
+    with uow:
+        app = _application(uow, business_key)
+        if actor.role != "applicant" or app.applicant_id != actor.id:
+            raise Forbidden("只有申报单位本身可以撤回申报")
+        if app.status not in WITHDRAW_STATUSES:
+            raise Conflict(f"申报当前状态为“{STATUS_NAMES.get(app.status, app.status)}”，县级主管部门已办理，"
+                           "不能再撤回")
+        try:
+            correlate_message(uow, actor, "withdraw", business_key,
+                              {"reason": reason or "", "at": uow.runtime.now().isoformat()})
+        except NotFound:
+            raise Conflict("县级主管部门已办理，不能再撤回") from None
+        return application_view(uow, app)
+
+
+def file_objection(uow: UnitOfWork, business_key: str, name: str, contact: str, reasons: str) -> dict[str, Any]:
+    """Art. 13: anyone may object during the 5-working-day publicity (no login: actor 'public')."""
+    errors = [{"field": f, "message": "必填"} for f, v in (("name", name), ("contact", contact), ("reasons", reasons))
+              if not isinstance(v, str) or not v.strip()]
+    if errors:
+        raise Invalid("请填写异议人姓名、联系方式和异议理由", errors)
+    with uow:
+        app = _application(uow, business_key)
+        now = uow.runtime.now()
+        if app.status == "objection":
+            raise Conflict("该申报已有异议正在核查，请在核查结论作出后再提出")
+        if app.publicity_end is None or app.publicity_start is None:
+            raise Conflict("该申报尚未进入公示期，不受理异议")
+        period = (f"{app.publicity_start.isoformat()} 至 "
+                  f"{app.publicity_end.astimezone(CST).date().isoformat()}")
+        if now > app.publicity_end or app.status != "publicity":
+            raise Conflict(f"公示期已结束（公示期 {period}），异议不再受理")
+        payload = {"name": name.strip(), "contact": contact.strip(), "reasons": reasons.strip(),
+                   "filed_at": now.isoformat()}
+        try:
+            correlate_message(uow, PUBLIC, "objection", business_key, payload, check_access=False)
+        except NotFound:
+            raise Conflict(f"公示期已结束（公示期 {period}），异议不再受理") from None
+        return {"business_key": business_key, "status": app.status, "message": "异议已受理，市工业和信息化局将进行核查"}
+
+
+# -- materials (Art. 12) ----------------------------------------------------------------------------
+
+
+def material_view(m: Material) -> dict[str, Any]:
+    return {"mkey": m.mkey, "name": MATERIALS.get(m.mkey, m.mkey), "file_name": m.file_name, "mime": m.mime,
+            "size": m.size, "sha256": m.sha256, "uploaded_by": m.uploaded_by, "uploaded_at": m.uploaded_at.isoformat()}
+
+
+def _sniff(content: bytes) -> tuple[str, str] | None:
+    for magic, mime, ext in MIME_BY_MAGIC:
+        if content.startswith(magic):
+            return mime, ext
+    return None
+
+
+def upload_material(uow: UnitOfWork, actor: Actor, business_key: str, mkey: str, file_name: str,
+                    content: bytes) -> dict[str, Any]:
+    """Art. 12: the applicant uploads material ``mkey`` (m03…m13) as PDF, JPEG or PNG; a new upload
+    replaces the previous file of that key."""
+    if mkey not in MATERIALS:
+        raise Invalid(f"没有材料 {mkey}（应为 m01…m13）", [{"field": "mkey", "message": "应为 m01…m13"}])
+    if mkey in SYSTEM_MATERIALS:
+        raise Invalid(f"{mkey} {MATERIALS[mkey]}由系统根据表单生成，无需上传",
+                      [{"field": "mkey", "message": "系统生成"}])
+    limit = int(uow.runtime.settings.upload_max_mb)
+    if not content:
+        raise Invalid("文件为空", [{"field": "file", "message": "文件为空"}])
+    if len(content) > limit * 1024 * 1024:
+        raise Invalid(f"文件超过 {limit} MB 的上限", [{"field": "file", "message": f"不得超过 {limit} MB"}])
+    kind = _sniff(content)
+    if kind is None:
+        raise Invalid("只接受 PDF、JPEG、PNG 文件", [{"field": "file", "message": "只接受 PDF、JPEG、PNG"}])
+    mime, ext = kind
+    digest = hashlib.sha256(content).hexdigest()
+    with uow:
+        app = _application(uow, business_key)
+        if actor.role != "applicant" or app.applicant_id != actor.id:
+            raise Forbidden("只有申报单位本身可以上传材料")
+        if app.status not in UPLOAD_STATUSES:
+            raise Conflict(f"申报当前状态为“{STATUS_NAMES.get(app.status, app.status)}”，不能上传材料")
+        folder = Path(uow.runtime.settings.instance_path) / "uploads" / business_key
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{mkey}-{digest[:16]}{ext}"
+        path.write_bytes(content)
+        row = uow.s.scalars(select(Material).where(Material.application_id == app.id, Material.mkey == mkey)).first()
+        if row is None:
+            row = Material(application_id=app.id, mkey=mkey)
+            uow.s.add(row)
+        row.file_name = Path(file_name or f"{mkey}{ext}").name[:255]
+        row.mime, row.size, row.sha256 = mime, len(content), digest
+        row.storage_path = str(path.relative_to(Path(uow.runtime.settings.instance_path)))
+        row.uploaded_by, row.uploaded_at = actor.username, uow.runtime.now()
+        uow.s.flush()
+        record(uow, actor, "material.uploaded", app.instance_id,
+               data={"mkey": mkey, "file_name": row.file_name, "size": row.size, "sha256": digest})
+        uow.commit()
+        return material_view(row)
+
+
+def list_materials(uow: UnitOfWork, actor: Actor, business_key: str) -> dict[str, Any]:
+    view = get_application(uow, actor, business_key)
+    return {"business_key": business_key, "materials": view["materials"], "missing": view["materials_missing"]}
+
+
+# -- the platform register (Art. 14, 17, 21) ----------------------------------------------------------
+
+
+def register_view(r: PlatformRegister, today: date) -> dict[str, Any]:
+    status = r.status
+    if status == "recognised" and r.valid_to is not None and r.valid_to < today:
+        status = "expired"
+    return {"id": r.id, "unit_name": r.unit_name, "credit_code": r.credit_code, "county": r.county,
+            "status": status, "certificate_no": r.certificate_no,
+            "valid_from": r.valid_from.isoformat() if r.valid_from else None,
+            "valid_to": r.valid_to.isoformat() if r.valid_to else None,
+            "ban_until": r.ban_until.isoformat() if r.ban_until else None, "application_key": r.application_key}
+
+
+def list_register(uow: UnitOfWork, status: str | None = None, credit_code: str | None = None) -> list[dict[str, Any]]:
+    """The public list of platforms (Art. 14, 22): no personal data in it."""
+    with uow:
+        today = beijing_date(uow.runtime.now())
+        stmt = select(PlatformRegister).order_by(PlatformRegister.id)
+        if credit_code:
+            stmt = stmt.where(PlatformRegister.credit_code == credit_code.strip().upper())
+        rows = [register_view(r, today) for r in uow.s.scalars(stmt)]
+        return [r for r in rows if status is None or r["status"] == status]
+
+
+def add_register_entry(uow: UnitOfWork, actor: Actor, unit_name: str, credit_code: str, county: str | None,
+                       status: str, valid_from: str | None = None, valid_to: str | None = None,
+                       certificate_no: str | None = None, revoked_on: str | None = None,
+                       note: str = "") -> dict[str, Any]:
+    """An administrator records a platform recognised or revoked outside this system (e.g. before it)."""
+    if actor.role not in ("admin", "system"):
+        raise Forbidden("只有管理员可以录入示范平台名录")
+    errors = []
+    code_error = validate_credit_code(credit_code)
+    if code_error:
+        errors.append({"field": "credit_code", "message": code_error})
+    if status not in REGISTER_STATUSES:
+        errors.append({"field": "status", "message": f"应为 {', '.join(REGISTER_STATUSES)} 之一"})
+    if not unit_name:
+        errors.append({"field": "unit_name", "message": "必填"})
+    try:
+        vf = date.fromisoformat(valid_from) if valid_from else None
+        vt = date.fromisoformat(valid_to) if valid_to else None
+        ban = ban_until_of(revoked_on) if revoked_on else None  # Art. 21: 3 years from revocation
+    except ValueError:
+        errors.append({"field": "valid_from", "message": "日期应为 YYYY-MM-DD"})
+        vf = vt = ban = None
+    if errors:
+        raise Invalid("名录信息有误", errors)
+    with uow:
+        now = uow.runtime.now()
+        r = PlatformRegister(unit_name=unit_name, credit_code=credit_code, county=county, status=status,
+                             certificate_no=certificate_no or None, valid_from=vf, valid_to=vt, ban_until=ban,
+                             note=note, created_at=now, updated_at=now)
+        uow.s.add(r)
+        uow.s.flush()
+        view = register_view(r, beijing_date(now))
+        record(uow, actor, "register.entry_added", data=view)
+        uow.commit()
+        return view
