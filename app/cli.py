@@ -21,6 +21,7 @@ def register_cli(app: Flask) -> None:
     from processes.services.core import SYSTEM
 
     rt = lambda: runtime()  # noqa: E731
+    __import__("app.cli_calendar", fromlist=["register_calendar_cli"]).register_calendar_cli(app)  # issue 4
 
     @app.cli.command("init-db")
     def init_db() -> None:

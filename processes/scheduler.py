@@ -1,8 +1,21 @@
 """The scheduler process: polls the timers table and fires what is due (APScheduler 3.x).
 
-Never inside web workers. Exactly one runs: on PostgreSQL a session-level advisory lock makes a
-second scheduler wait and take over when the first dies; on SQLite an exclusive lock file under
-instance/ refuses a second one.
+Never inside web workers (``flask --app app scheduler``; ``app/serve.py`` starts it beside the dev
+server). Exactly one leads:
+
+- PostgreSQL: a session-level advisory lock on a dedicated connection. A second scheduler waits on
+  it and takes over when the first dies (its connection closes, the lock goes). Each poll checks
+  the lock connection is alive; if it is not, this scheduler stops leading and waits again.
+- SQLite: an exclusive ``flock`` on ``<database file>.scheduler.lock``; a second one is refused.
+
+Firing is safe even if two schedulers overlap (e.g. during a takeover): each instance is fired in
+its own transaction with the instance row locked, and the due timers are re-read under that lock,
+so a timer fires once (``services.timers.fire_timers``).
+
+Jobs (explicit ids): ``fire-timers`` every ``scheduler_poll_seconds`` (first run at start, so
+timers that fell due while no scheduler ran fire at once), ``wake-up`` a one-off job at the next
+due time when it comes before the next poll (low latency), ``reminders`` every
+``reminder_poll_seconds`` (settings extra, default 60 s).
 """
 
 from __future__ import annotations
@@ -10,31 +23,53 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import signal
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from apscheduler.schedulers.blocking import BlockingScheduler
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
+from processes.clock import MovableClock
 from processes.runtime import Runtime
 from processes.services.clock import sync_clock
-from processes.services.timers import fire_due
+from processes.services.timers import fire_due, next_due
 
 log = logging.getLogger("scheduler")
 ADVISORY_KEY = 7_150_116
+WAKE_EPSILON = timedelta(milliseconds=5)  # timers fire strictly after their due instant
 
 
 class SchedulerBusy(Exception):
-    pass
+    """Another scheduler leads (SQLite: refused; PostgreSQL with wait=False)."""
+
+
+class LeadershipLost(Exception):
+    """The PostgreSQL connection holding the advisory lock broke."""
+
+
+def lock_path(rt: Runtime) -> Path:
+    """SQLite: the lock file sits beside the database file, so every process using it agrees."""
+    db = rt.db.url.database
+    if db and db != ":memory:":
+        return Path(db + ".scheduler.lock")
+    return Path(rt.settings.instance_path) / "scheduler.lock"
 
 
 @contextmanager
-def leadership(rt: Runtime, wait: bool = True, poll: float = 1.0) -> Iterator[None]:
+def leadership(rt: Runtime, wait: bool = True, poll: float = 1.0,
+               stop: threading.Event | None = None) -> Iterator[Connection | None]:
+    """Hold the scheduler lock for the ``with`` block; yields the PostgreSQL lock connection."""
     if rt.db.dialect.name == "postgresql":
         conn = rt.db.connect()
         try:
+            announced = False
             while True:
                 got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}).scalar()
                 conn.commit()
@@ -42,46 +77,238 @@ def leadership(rt: Runtime, wait: bool = True, poll: float = 1.0) -> Iterator[No
                     break
                 if not wait:
                     raise SchedulerBusy("another scheduler holds the lock")
-                log.info("another scheduler is active; waiting to take over")
-                time.sleep(poll)
-            yield
+                if not announced:
+                    log.info("another scheduler is active; waiting to take over")
+                    announced = True
+                if stop is not None:
+                    if stop.wait(poll):
+                        raise SchedulerBusy("stopped while waiting for the lock")
+                else:
+                    time.sleep(poll)
+            log.info("scheduler lock acquired (PostgreSQL advisory lock %s)", ADVISORY_KEY)
+            yield conn
         finally:
-            conn.close()  # the session lock ends with the connection
+            # The lock belongs to the database session: really close it. (A plain close() would
+            # return it to the pool still holding the lock, and no other scheduler could take over.)
+            try:
+                conn.invalidate()
+            except Exception:  # noqa: BLE001 - the connection may already be dead
+                log.debug("closing the lock connection failed", exc_info=True)
+            finally:
+                conn.close()
         return
-    path = Path(rt.settings.instance_path) / "scheduler.lock"
+    path = lock_path(rt)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fh = path.open("w")
+    fh = path.open("a+")
     try:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise SchedulerBusy(f"another scheduler is running (SQLite allows one; lock {path})") from None
+        fh.seek(0)
+        fh.truncate()
         fh.write(str(os.getpid()))
         fh.flush()
-        yield
+        yield None
     finally:
         fh.close()
 
 
 def poll_once(rt: Runtime) -> int:
-    sync_clock(rt.uow())
+    """Fire everything due now (one transaction per instance). Returns instances woken."""
+    sync_clock(rt.uow(), force=True)
     return fire_due(rt.uow())
 
 
-def run_scheduler(rt: Runtime, wait: bool = True) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(message)s")
-    with leadership(rt, wait=wait):
-        sched = BlockingScheduler()
+def real_time_of(rt: Runtime, due: datetime) -> datetime | None:
+    """The wall-clock instant at which ``due`` (on the application clock) arrives; None if the
+    clock is frozen (it never arrives by waiting)."""
+    clock = rt.clock
+    if isinstance(clock, MovableClock):
+        frozen, offset = clock.state
+        if frozen is not None:
+            return None
+        return due - offset
+    return due
 
-        def job() -> None:
+
+class Scheduler:
+    """One scheduler: ``run()`` blocks (leadership, then APScheduler) until ``stop()``."""
+
+    def __init__(self, rt: Runtime, poll_seconds: float | None = None, reminder_seconds: float | None = None,
+                 name: str = "scheduler") -> None:
+        self.rt = rt
+        self.poll_seconds = float(poll_seconds or rt.settings.scheduler_poll_seconds)
+        self.reminder_seconds = float(reminder_seconds or rt.settings.extra.get("reminder_poll_seconds", 60))
+        self.name = name
+        self.fired = 0  # instances woken by this scheduler (tests, benchmark)
+        self.leading = threading.Event()
+        self._stop = threading.Event()
+        self._sched: BlockingScheduler | None = None
+        self._poll_lock = threading.Lock()
+        self._lock_conn: Connection | None = None
+        self.lost = False
+        self.stepped_down = 0
+        self.rejoin_delay = 3.0
+        self._last_daily: object = None
+
+    # -- jobs --------------------------------------------------------------------------------
+    def _check_leadership(self) -> None:
+        if self._lock_conn is None:
+            return
+        try:
+            self._lock_conn.execute(text("SELECT 1")).scalar()
+            self._lock_conn.commit()
+        except Exception as exc:  # noqa: BLE001
+            raise LeadershipLost(str(exc)) from exc
+
+    def poll(self) -> int:
+        with self._poll_lock:
             try:
-                n = poll_once(rt)
-                if n:
-                    log.info("fired timers on %d instances", n)
+                self._check_leadership()
+            except LeadershipLost:
+                log.error("%s: lost the scheduler lock; stepping down", self.name)
+                self.lost = True
+                self._shutdown()
+                return 0
+            try:
+                n = poll_once(self.rt)
             except Exception:  # noqa: BLE001 - keep polling; the failure is in the log
-                log.exception("timer poll failed")
+                log.exception("%s: timer poll failed", self.name)
+                return 0
+            self.fired += n
+            if n:
+                log.info("%s: fired timers on %d instances", self.name, n)
+            self._schedule_wake_up()
+            return n
 
-        sched.add_job(job, "interval", seconds=rt.settings.scheduler_poll_seconds, id="fire-timers",
-                      max_instances=1, coalesce=True)
-        log.info("scheduler started (poll every %ss)", rt.settings.scheduler_poll_seconds)
-        sched.start()
+    def _schedule_wake_up(self) -> None:
+        sched = self._sched
+        if sched is None:
+            return
+        try:
+            due = next_due(self.rt.uow(), not_before=self.rt.now())
+        except Exception:  # noqa: BLE001
+            log.exception("%s: next_due failed", self.name)
+            return
+        if due is None:
+            return
+        at = real_time_of(self.rt, due)
+        if at is None:
+            return
+        at = at + WAKE_EPSILON
+        if at - datetime.now(UTC) >= timedelta(seconds=self.poll_seconds):
+            return  # the regular poll comes first
+        try:
+            sched.add_job(self.poll, "date", run_date=at, id="wake-up", replace_existing=True,
+                          misfire_grace_time=None)
+        except Exception:  # noqa: BLE001 - shutting down
+            log.debug("could not schedule wake-up", exc_info=True)
+
+    def remind(self) -> int:
+        from processes.reminders import run_reminders
+
+        with self._poll_lock:
+            if self.lost:
+                return 0
+            try:
+                return run_reminders(self.rt.uow())
+            except Exception:  # noqa: BLE001
+                log.exception("%s: reminders failed", self.name)
+                return 0
+
+    def daily(self) -> dict | None:
+        """Supervision jobs (Art. 15, 17, 19-21: rounds, expiry, quarterly reports, chasing) once per
+        (demo) day: at the first poll of each new date, so moving the demo clock runs them at once."""
+        from processes.clock import CST
+        from processes.supervision.services import run_supervision_jobs
+
+        with self._poll_lock:
+            if self.lost:
+                return None
+            day = self.rt.now().astimezone(CST).date()
+            if day == self._last_daily:
+                return None
+            try:
+                result = run_supervision_jobs(self.rt)
+            except Exception:  # noqa: BLE001 - keep the scheduler alive; the failure is in the log
+                log.exception("%s: supervision jobs failed", self.name)
+                return None
+            self._last_daily = day
+            return result
+
+    # -- life cycle ----------------------------------------------------------------------------
+    def run(self, wait: bool = True) -> None:
+        """Lead until stopped. Raises SchedulerBusy when another leads and ``wait`` is False."""
+        while not self._stop.is_set():
+            self.lost = False
+            with leadership(self.rt, wait=wait, stop=self._stop) as conn:
+                self._lock_conn = conn
+                if self._stop.is_set():
+                    return
+                self._run_jobs()
+                self._lock_conn = None
+            if not self.lost:
+                return
+            self.stepped_down += 1
+            # the database failed us: give a healthy scheduler the first chance to take over
+            log.info("%s: waiting to lead again", self.name)
+            if self._stop.wait(self.rejoin_delay):
+                return
+
+    def _run_jobs(self) -> None:
+        sched = BlockingScheduler(timezone=UTC)
+        self._sched = sched
+        now = datetime.now(UTC)
+        sched.add_job(self.poll, "interval", seconds=self.poll_seconds, id="fire-timers", max_instances=1,
+                      coalesce=True, next_run_time=now, misfire_grace_time=None)
+        sched.add_job(self.remind, "interval", seconds=self.reminder_seconds, id="reminders", max_instances=1,
+                      coalesce=True, next_run_time=now + timedelta(seconds=1), misfire_grace_time=None)
+        sched.add_job(self.daily, "interval", seconds=self.poll_seconds, id="supervision-daily", max_instances=1,
+                      coalesce=True, next_run_time=now + timedelta(seconds=2), misfire_grace_time=None)
+        sched.add_job(self._watch_stop, "interval", seconds=0.25, id="watch-stop", max_instances=1, coalesce=True)
+        self.leading.set()
+        log.info("%s started (poll every %ss, reminders every %ss)", self.name, self.poll_seconds,
+                 self.reminder_seconds)
+        try:
+            if self._stop.is_set():
+                return
+            sched.start()
+        finally:
+            self.leading.clear()
+            self._sched = None
+
+    def _watch_stop(self) -> None:
+        if self._stop.is_set():
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        sched = self._sched
+        if sched is not None and sched.running:
+            threading.Thread(target=lambda: sched.shutdown(wait=False), daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._shutdown()
+
+
+def run_scheduler(rt: Runtime, wait: bool = True) -> None:
+    """Entry point of ``flask --app app scheduler``: blocks until SIGTERM / Ctrl-C."""
+    if "gunicorn" in sys.modules:
+        raise RuntimeError("the scheduler must not run inside a web worker; run `flask --app app scheduler`")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not every 0.25 s job run
+    scheduler = Scheduler(rt)
+
+    def _term(*_: Any) -> None:
+        log.info("stopping")
+        scheduler.stop()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _term)
+    try:
+        scheduler.run(wait=wait)
+    except SchedulerBusy as exc:
+        raise SystemExit(f"scheduler not started: {exc}") from None
+    except KeyboardInterrupt:
+        scheduler.stop()

@@ -22,11 +22,14 @@ def due_instance_ids(uow: UnitOfWork, now: datetime, limit: int = 500) -> list[i
         return [row[0] for row in uow.s.execute(stmt)]
 
 
-def next_due(uow: UnitOfWork) -> datetime | None:
+def next_due(uow: UnitOfWork, not_before: datetime | None = None) -> datetime | None:
+    """The earliest due time of a fireable timer (at or after ``not_before`` if given)."""
     with uow:
-        return uow.s.scalar(select(func.min(Timer.due_at)).join(ProcessInstance, ProcessInstance.id ==
-                                                                  Timer.instance_id)
-                            .where(ProcessInstance.state.in_(FIREABLE_STATES)))
+        stmt = (select(func.min(Timer.due_at)).join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+                .where(ProcessInstance.state.in_(FIREABLE_STATES)))
+        if not_before is not None:
+            stmt = stmt.where(Timer.due_at >= not_before)
+        return uow.s.scalar(stmt)
 
 
 def fire_timers(uow: UnitOfWork, instance_id: int, actor: Actor = SYSTEM) -> list[str]:

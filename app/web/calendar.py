@@ -1,0 +1,110 @@
+"""Admin pages of issue 4: the holiday calendar (years in force, load or correct a year, provisional
+deadlines) and the demo clock (time travel; never in production)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.extensions import actor_of, runtime, uow
+from app.web import bp
+from processes import calendar_service as cs
+from processes.clock import CST, ClockError
+from processes.errors import DomainError, Forbidden, Invalid
+from processes.services import clock as clock_svc
+
+
+def _admin() -> Any:
+    user = current_user.user
+    if user.role != "admin":
+        raise Forbidden("只有系统管理员可以访问此页面")
+    return user
+
+
+def _calendar_page(errors: list[dict[str, Any]] | None = None, text: str = "", status: int = 200) -> Any:
+    u = uow()
+    return render_template("calendar/years.html", years=cs.years_overview(u), provisional=cs.provisional_deadlines(u),
+                           unknown_ahead=cs.unknown_years_ahead(u), errors=errors or [], text=text,
+                           now=runtime().now().astimezone(CST)), status
+
+
+@bp.get("/admin/calendar")
+@login_required
+def calendar_years_page():
+    _admin()
+    return _calendar_page()
+
+
+@bp.post("/admin/calendar")
+@login_required
+def calendar_load_page():
+    user = _admin()
+    f = request.files.get("file")
+    text = request.form.get("toml", "")
+    if f is not None and f.filename:
+        content: str | bytes = f.read()
+        source = f.filename
+    elif text.strip():
+        content, source = text, "网页录入"
+    else:
+        return _calendar_page([{"field": "file", "line": None, "message": "请选择 TOML 文件或粘贴内容"}], text, 422)
+    try:
+        result = cs.load_year(uow(), actor_of(user), content, source)
+    except Invalid as exc:
+        return _calendar_page(exc.errors or [{"field": "file", "line": None, "message": exc.message}],
+                              content if isinstance(content, str) else content.decode("utf-8", "replace"), 422)
+    changed = sum(1 for r in result.recomputed if r["changed"])
+    flash(f"已载入 {result.year} 年节假日安排（版本 {result.version}），重算期限 {len(result.recomputed)} 个，"
+          f"其中 {changed} 个发生变化。", "ok")
+    return redirect(url_for("web.calendar_years_page"))
+
+
+@bp.get("/admin/calendar/<int:year>.toml")
+@login_required
+def calendar_year_download(year: int):
+    _admin()
+    return cs.year_toml(uow(), year), 200, {"Content-Type": "text/plain; charset=utf-8",
+                                            "Content-Disposition": f'attachment; filename="{year}.toml"'}
+
+
+def _clock_page(error: str | None = None, status: int = 200) -> Any:
+    rt = runtime()
+    return render_template("calendar/clock.html", now=rt.now().astimezone(CST), movable=rt.clock.movable,
+                           error=error), status
+
+
+@bp.get("/admin/clock")
+@login_required
+def clock_page():
+    _admin()
+    return _clock_page()
+
+
+@bp.post("/admin/clock")
+@login_required
+def clock_move_page():
+    user = _admin()
+    action = request.form.get("action")
+    try:
+        if action == "set":
+            raw = request.form.get("target", "").strip()
+            try:
+                target = datetime.fromisoformat(raw)
+            except ValueError:
+                return _clock_page("请填写日期时间，例如 2026-10-09T16:00", 422)
+            target = target if target.tzinfo else target.replace(tzinfo=CST)
+            clock_svc.set_clock(uow(), actor_of(user), target)
+        elif action == "advance":
+            clock_svc.advance_clock(uow(), actor_of(user), request.form.get("duration", ""))
+        else:
+            return _clock_page("未知操作", 400)
+    except Invalid as exc:
+        return _clock_page(exc.errors[0]["message"] if exc.errors else exc.message, 422)
+    except (DomainError, ClockError) as exc:
+        return _clock_page(getattr(exc, "message", str(exc)), 403)
+    now = runtime().now().astimezone(CST)
+    flash(f"时钟已调整为 {now:%Y-%m-%d %H:%M:%S}（北京时间），到期的定时器已依次触发。", "ok")
+    return redirect(url_for("web.clock_page"))
