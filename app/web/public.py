@@ -1,0 +1,99 @@
+"""Public pages, no login (Art. 13, 14, 22): platforms in publicity, the objection form, the register.
+
+Data comes from the recognition area's services (processes/recognition/services.py). Personal data
+never appears here: only unit names, counties, dates and certificate numbers.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+
+from app.extensions import uow
+from app.web import bp
+from processes.errors import DomainError, Invalid
+from processes.services.core import Actor
+
+OBJECTIONS_PER_HOUR = 5  # per client address
+_PUBLIC_READER = Actor(None, "public", "municipal_reviewer")  # read-only listing, projected below
+_lock = threading.Lock()
+
+
+def _rec():  # type: ignore[no-untyped-def]
+    try:
+        from processes.recognition import services as rec
+    except ImportError:
+        abort(404)
+    return rec
+
+
+def in_publicity() -> list[dict[str, Any]]:
+    rec = _rec()
+    if hasattr(rec, "list_publicity"):
+        rows = rec.list_publicity(uow())
+    else:
+        rows = rec.list_applications(uow(), _PUBLIC_READER, status="publicity")
+    keep = ("business_key", "unit_name", "county", "publicity_start", "publicity_end")
+    return [{k: r.get(k) for k in keep} for r in rows]
+
+
+def _rate_ok(address: str) -> bool:
+    """At most OBJECTIONS_PER_HOUR objections per address per hour (per process; enough for one
+    web worker — a reverse proxy limit covers several)."""
+    buckets = current_app.extensions.setdefault("objection_rate", {})
+    now = time.monotonic()
+    with _lock:
+        q = buckets.setdefault(address, deque())
+        while q and now - q[0] > 3600:
+            q.popleft()
+        if len(q) >= OBJECTIONS_PER_HOUR:
+            return False
+        q.append(now)
+        return True
+
+
+@bp.get("/public/")
+def public_publicity():
+    return render_template("public/publicity.html", items=in_publicity())
+
+
+@bp.get("/public/register")
+def public_register():
+    rec = _rec()
+    status = request.args.get("status") or None
+    return render_template("public/register.html", items=rec.list_register(uow(), status=status), status=status)
+
+
+@bp.get("/public/objection/<business_key>")
+def public_objection(business_key: str):
+    item = next((i for i in in_publicity() if i["business_key"] == business_key), None)
+    return render_template("public/objection.html", item=item, business_key=business_key, values={}, errors={})
+
+
+@bp.post("/public/objection/<business_key>")
+def public_objection_post(business_key: str):
+    rec = _rec()
+    item = next((i for i in in_publicity() if i["business_key"] == business_key), None)
+    values = {k: request.form.get(k, "") for k in ("name", "contact", "reasons")}
+    address = request.headers.get("X-Forwarded-For", request.remote_addr or "?").split(",")[0].strip()
+    if not _rate_ok(address):
+        return render_template("public/objection.html", item=item, business_key=business_key, values=values,
+                               errors={"_form": ["提交过于频繁：同一地址每小时最多提交 "
+                                                 f"{OBJECTIONS_PER_HOUR} 次异议，请稍后再试"]}), 429
+    try:
+        result = rec.file_objection(uow(), business_key, values["name"], values["contact"], values["reasons"])
+    except Invalid as exc:
+        errors: dict[str, list[str]] = {}
+        for e in exc.errors:
+            errors.setdefault(e.get("field", "_form"), []).append(e.get("message", ""))
+        return render_template("public/objection.html", item=item, business_key=business_key, values=values,
+                               errors=errors or {"_form": [exc.message]}), 422
+    except DomainError as exc:  # publicity over, already under investigation, unknown key
+        return render_template("public/objection.html", item=item, business_key=business_key, values=values,
+                               errors={"_form": [exc.message]}, closed=True), exc.status
+    flash(result.get("message", "异议已受理"), "ok")
+    return redirect(url_for("web.public_publicity"))

@@ -1,0 +1,43 @@
+"""The staff UI on the recognition diagram (bpmn-diagrams/recognition.bpmn): the 附件2 form with its
+tables, the 13 materials, the county's decision buttons and the automatic check results."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.collab.test_collab_pages import Browser
+
+rc = pytest.importorskip("tests.recognition.conftest")
+
+
+@pytest.fixture
+def rec(api):  # type: ignore[no-untyped-def]
+    helper = rc.Recognition(api)
+    helper.deploy()
+    helper.open_round()
+    return helper
+
+
+def test_fill_application_page_has_tables_and_materials(app, api, rec):
+    inst = rec.start()
+    task = rec.task("applicant1", "fill_application")
+    b = Browser(app, "applicant1")
+    html = b.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert 'data-table="yearly"' in html and 'data-table="served_list"' in html
+    assert "申报材料" in html and "m13" in html
+    r = b.post(f"/tasks/{task['id']}", {"unit_name": "", "_action": "submit"})
+    assert r.status_code == 422 and 'data-testid="error-unit_name"' in r.get_data(as_text=True)
+    assert inst["id"]
+
+
+def test_county_sees_checks_and_decision_buttons(app, api, rec):
+    rec.apply()
+    task = rec.task("county-dongchangfu", "county_review")
+    b = Browser(app, "county-dongchangfu")
+    html = b.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert "请先认领" in html and 'name="county_decision"' not in html
+    b.post(f"/tasks/{task['id']}/claim")
+    html = b.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert 'name="county_decision" value="recommend"' in html and 'data-table="survey"' not in html
+    assert "自动核验结果" in html and "7.1c" in html
+    assert Browser(app, "county-linqing").get(f"/tasks/{task['id']}").status_code == 404
