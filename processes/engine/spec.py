@@ -74,13 +74,27 @@ def is_dmn(xml_root: etree._Element) -> bool:
     return xml_root.tag.startswith("{" + DMN_NS_PREFIX) or "dmn" in (etree.QName(xml_root).namespace or "")
 
 
+_XML_DECL_ENCODING = re.compile(r"""^(\ufeff?\s*<\?xml[^>]*?)\s+encoding\s*=\s*["'][^"']*["']""")
+
+
 def parse_xml(text: str, filename: str) -> etree._Element:
     try:
         parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-        return etree.fromstring(text.encode("utf-8") if isinstance(text, str) else text, parser)
+        if isinstance(text, str):
+            # already decoded: a declared encoding (e.g. ISO-8859-1 from other tools) no longer applies
+            text = _XML_DECL_ENCODING.sub(r"\1", text, count=1).lstrip("\ufeff")
+            data = text.encode("utf-8")
+        else:
+            data = text
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         raise DiagramInvalid([DiagramError(f"XML is not well-formed: {exc.msg}", None, exc.lineno,
                                            filename)]) from exc
+    except (ValueError, etree.LxmlError) as exc:
+        raise DiagramInvalid([DiagramError(f"not a readable XML file: {exc}", None, None, filename)]) from exc
+    if root is None:
+        raise DiagramInvalid([DiagramError("the file is empty", None, None, filename)])
+    return root
 
 
 def line_of(root: etree._Element, element_id: str | None) -> int | None:
@@ -104,6 +118,10 @@ def _validation_error(exc: ValidationException, roots: dict[str, etree._Element]
             line = line_of(root, element_id)
             if line:
                 break
+    if element_id is None:
+        located = _located_error(msg, roots)
+        if located.element_id:
+            return located
     return DiagramError(msg, element_id, line, exc.file_name or None)
 
 
@@ -120,15 +138,19 @@ def parse_definition(sources: dict[str, str], process_key: str | None = None) ->
             parser.add_bpmn_xml(roots[name], filename=name)
         ids = parser.get_process_ids()
         if not ids:
-            raise DiagramInvalid([DiagramError("the file holds no executable process", None, None,
-                                               bpmn_names[0] if bpmn_names else None)])
+            raise DiagramInvalid(_no_executable_process(roots, bpmn_names))
         key = process_key or _main_process(roots, bpmn_names, ids)
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
+    except DiagramInvalid:
+        raise
     except ValidationException as exc:
         raise DiagramInvalid([_validation_error(exc, roots)]) from exc
     except SpiffWorkflowException as exc:
-        raise DiagramInvalid([DiagramError(str(exc).split("\n")[0])]) from exc
+        raise DiagramInvalid([_located_error(str(exc).split("\n")[0], roots)]) from exc
+    except Exception as exc:  # noqa: BLE001 - diagrams from other tools: refuse, never crash
+        raise DiagramInvalid([_located_error(
+            f"the engine cannot read this diagram: {type(exc).__name__}: {exc}", roots)]) from exc
     name = spec.description or key
     return ParsedDefinition(key=key, name=name, spec=spec, subprocess_specs=subprocess_specs,
                             sources=dict(sources))
@@ -148,3 +170,34 @@ def _main_process(roots: dict[str, etree._Element], bpmn_names: list[str], ids: 
                 executable.append(proc.get("id"))
     candidates = [p for p in executable if p in ids and p not in called] or [p for p in ids if p not in called]
     return candidates[0] if candidates else ids[0]
+
+
+def _no_executable_process(roots: dict[str, etree._Element], bpmn_names: list[str]) -> list[DiagramError]:
+    """Name every process of the file (all marked isExecutable="false", or none at all)."""
+    errors: list[DiagramError] = []
+    for name in bpmn_names:
+        for proc in roots[name].iter(f"{{{BPMN_NS}}}process"):
+            errors.append(DiagramError(
+                f"process '{proc.get('name') or proc.get('id')}' is not executable "
+                f"(isExecutable=\"{proc.get('isExecutable', 'false')}\"): it documents a process but cannot "
+                "run; mark the process executable to deploy it", proc.get("id"), proc.sourceline, name,
+                fix='isExecutable="true"'))
+    if not errors:
+        errors.append(DiagramError("the file holds no process (only a collaboration or choreography?)", None,
+                                   None, bpmn_names[0] if bpmn_names else None))
+    return errors
+
+
+_NAMED = re.compile(r"(?:with name|named|name) '?([^'\n]+?)'? (?:has|is|does)", re.I)
+_QUOTED = re.compile(r"'([^'\s]{1,128})'")
+
+
+def _located_error(message: str, roots: dict[str, etree._Element]) -> DiagramError:
+    """An engine message without an element: find the element it names (by id or name)."""
+    candidates = [m.group(1).strip() for m in _NAMED.finditer(message)] + _QUOTED.findall(message)
+    for cand in candidates:
+        for fname, root in roots.items():
+            found = root.xpath("//*[@id=$v]", v=cand) or root.xpath("//*[@name=$v][@id]", v=cand)
+            if found:
+                return DiagramError(message, found[0].get("id"), found[0].sourceline, fname)
+    return DiagramError(message)

@@ -39,10 +39,13 @@ SUPPORTED_FLOW_NODES = {
 }
 UNSUPPORTED_FLOW_NODES = {"complexGateway", "adHocSubProcess"}
 RESERVED_IDS = {"Start", "End", "Root"}
+# set by the runtime on every instance (start data); a form field of that name would overwrite it
+RESERVED_VARIABLES = {"initiator", "initiator_county", "business_key"}
 ISO_DURATION = re.compile(r"^\s*-?P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?\s*$")
 ISO_REPEAT = re.compile(r"^\s*R\d*/")
 ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?\s*$")
 JUEL = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.S)
+FEEL = re.compile(r"^\s*=(?!=)\s*(.+?)\s*$", re.S)  # Camunda 8 / Zeebe writes expressions as "=x"
 
 
 @dataclass
@@ -65,13 +68,41 @@ def _eid(node: etree._Element) -> str | None:
     return None
 
 
+# Elements a modeler can select: an error is reported on the nearest of these (a condition's own
+# id, as some tools write it, is not selectable; its sequence flow is; a timer's error belongs to its
+# event, not to its timerEventDefinition).
+DIAGRAM_ELEMENTS = SUPPORTED_FLOW_NODES | UNSUPPORTED_FLOW_NODES | {
+    "sequenceFlow", "process", "participant", "lane", "dataObject", "dataObjectReference", "dataStore",
+    "dataStoreReference", "messageFlow", "association", "textAnnotation", "group", "message", "signal",
+    "error", "escalation", "collaboration",
+}
+
+
 def _owner_id(node: etree._Element) -> str | None:
-    """The id of the flow element an expression belongs to (skip expression and event-definition
-    nodes: a timer's error belongs to its event, not to its timerEventDefinition)."""
+    """The id of the diagram element an expression belongs to (skip the expression node itself)."""
+    cur: etree._Element | None = node.getparent()
+    while cur is not None:
+        if isinstance(cur.tag, str) and cur.tag.startswith(B) and cur.tag[len(B):] in DIAGRAM_ELEMENTS \
+                and cur.get("id"):
+            return cur.get("id")
+        cur = cur.getparent()
     parent = node.getparent()
-    while parent is not None and isinstance(parent.tag, str) and parent.tag.endswith("EventDefinition"):
-        parent = parent.getparent()
     return _eid(parent) if parent is not None else _eid(node)
+
+
+_JUEL_OPS = ((re.compile(r"&&"), " and "), (re.compile(r"\|\|"), " or "),
+             (re.compile(r"!(?!=)"), " not "), (re.compile(r"\btrue\b"), "True"),
+             (re.compile(r"\bfalse\b"), "False"), (re.compile(r"\bnull\b"), "None"),
+             (re.compile(r"\beq\b"), "=="), (re.compile(r"\bne\b"), "!="),
+             (re.compile(r"\bempty\s+(\w+)"), r"not \1"))
+
+
+def juel_to_python(expr: str) -> str:
+    """Best-effort rewrite of a JUEL body (``!approved && x``) as Python (``not approved and x``)."""
+    out = expr
+    for pattern, repl in _JUEL_OPS:
+        out = pattern.sub(repl, out)
+    return re.sub(r"\s+", " ", out).strip()
 
 
 def _normalise(root: etree._Element, filename: str, res: ValidationResult) -> bool:
@@ -80,8 +111,15 @@ def _normalise(root: etree._Element, filename: str, res: ValidationResult) -> bo
     for tag in expr_tags:
         for node in root.iter(tag):
             m = JUEL.match(node.text or "")
+            feel = FEEL.match(node.text or "")
+            if feel and not m:
+                node.text = feel.group(1).strip()
+                changed = True
+                res.warnings.append(DiagramError(
+                    f"FEEL expression '{feel.group(0).strip()}' rewritten as Python '{node.text}'",
+                    _owner_id(node), node.sourceline, filename, fix=node.text))
             if m:
-                node.text = m.group(1).strip()
+                node.text = juel_to_python(m.group(1).strip())
                 changed = True
                 res.warnings.append(DiagramError(
                     f"JUEL expression '{m.group(0).strip()}' rewritten as Python '{node.text}'",
@@ -91,9 +129,12 @@ def _normalise(root: etree._Element, filename: str, res: ValidationResult) -> bo
             text = (node.text or "").strip()
             m = JUEL.match(text)
             if m:
-                text = m.group(1).strip()
+                text = juel_to_python(m.group(1).strip())
                 node.text = text
                 changed = True
+                res.warnings.append(DiagramError(
+                    f"JUEL expression '{m.group(0).strip()}' rewritten as Python '{text}'",
+                    _owner_id(node), node.sourceline, filename, fix=text))
             if ISO_DURATION.match(text) or ISO_REPEAT.match(text) or ISO_DATE.match(text):
                 node.text = repr(text)
                 changed = True
@@ -107,15 +148,29 @@ def _compile(source: str | None, mode: str, node: etree._Element, what: str, fil
              res: ValidationResult) -> None:
     if source is None or not source.strip():
         return
-    for problem in compile_check(source, mode):  # type: ignore[arg-type]
+    try:
+        problems = compile_check(source, mode)  # type: ignore[arg-type]
+    except Exception as exc:  # noqa: BLE001 - e.g. null bytes, absurd nesting: report, never crash
+        problems = [{"line": None, "column": None, "message": f"{type(exc).__name__}: {exc}"}]
+    local = node.tag[len(B):] if isinstance(node.tag, str) and node.tag.startswith(B) else ""
+    element_id = node.get("id") if local in DIAGRAM_ELEMENTS else _owner_id(node)
+    for problem in problems:
         line = node.sourceline
         if problem.get("line") and mode == "exec":
             line = (node.sourceline or 0) + int(problem["line"]) - 1
-        res.errors.append(DiagramError(f"{what} does not compile: {problem['message']}", _owner_id(node)
-                                       if node.get("id") is None else node.get("id"), line, filename))
+        col = f" (column {problem['column']})" if problem.get("column") else ""
+        hint = ""
+        lang = node.get("language") or ""
+        if lang and "python" not in lang.lower():
+            hint = f"; it is written in {lang}, but expressions here are Python"
+        res.errors.append(DiagramError(f"{what} does not compile: {problem['message']}{col}{hint}: "
+                                       f"{source.strip()[:80]!r}", element_id, line, filename))
 
 
-def _check_bpmn(root: etree._Element, filename: str, res: ValidationResult, known_handlers: set[str]) -> None:
+def _check_bpmn(root: etree._Element, filename: str, res: ValidationResult, known_handlers: set[str],
+                helper_names: frozenset[str] = frozenset()) -> None:
+    mi_variables = {v for n in root.iter(f"{B}multiInstanceLoopCharacteristics")
+                    for v in (n.get(f"{C}collection"), n.get(f"{C}elementVariable")) if v and v.isidentifier()}
     for node in root.iter():
         if not isinstance(node.tag, str) or not node.tag.startswith(B):
             continue
@@ -141,8 +196,13 @@ def _check_bpmn(root: etree._Element, filename: str, res: ValidationResult, know
             for p in node.iter(f"{C}inputParameter"):
                 _compile(p.text, "eval", p, f"input parameter '{p.get('name')}'", filename, res)
         if local == "scriptTask":
+            fmt = (node.get("scriptFormat") or "python").lower()
             script = node.find(f"{B}script")
-            if script is not None:
+            if "python" not in fmt and script is not None and (script.text or "").strip():
+                res.errors.append(DiagramError(
+                    f"script language '{node.get('scriptFormat')}' is not supported: scripts run as Python",
+                    nid, node.sourceline, filename, fix='scriptFormat="python"'))
+            elif script is not None:
                 _compile(script.text, "exec", script, "script", filename, res)
         if local in ("conditionExpression", "completionCondition", "loopCardinality"):
             _compile(node.text, "eval", node, local, filename, res)
@@ -162,11 +222,39 @@ def _check_bpmn(root: etree._Element, filename: str, res: ValidationResult, know
             for d in sorted(x for x in dupes if x):
                 res.errors.append(DiagramError(f"form field '{d}' is defined twice", nid, node.sourceline,
                                                filename))
+            for f in node.iter(f"{C}formField"):
+                fid = f.get("id") or ""
+                if not fid.isidentifier() or fid.startswith("_"):
+                    res.errors.append(DiagramError(
+                        f"form field id '{fid}' is not a usable variable name (letters, digits, _; not "
+                        "starting with _ or a digit)", nid, f.sourceline, filename))
+                elif fid in RESERVED_VARIABLES:
+                    res.errors.append(DiagramError(
+                        f"form field '{fid}' collides with the variable '{fid}' the system sets on every "
+                        "instance; rename the field", nid, f.sourceline, filename))
+                elif fid in helper_names:
+                    res.errors.append(DiagramError(
+                        f"form field '{fid}' collides with the expression function '{fid}()'; rename the "
+                        "field", nid, f.sourceline, filename))
+                elif fid in mi_variables:
+                    res.errors.append(DiagramError(
+                        f"form field '{fid}' collides with a multi-instance collection/element variable",
+                        nid, f.sourceline, filename))
+
+
+def _helper_names() -> frozenset[str]:
+    try:
+        from processes.runtime import script_helpers
+
+        return frozenset(script_helpers())
+    except Exception:  # noqa: BLE001 - the helpers are optional for validation
+        return frozenset()
 
 
 def validate_sources(sources: dict[str, str], process_key: str | None = None) -> ValidationResult:
     res = ValidationResult()
     known = set(handler_names())
+    helpers = _helper_names()
     normalised: dict[str, str] = {}
     for name, text in sources.items():
         try:
@@ -174,10 +262,14 @@ def validate_sources(sources: dict[str, str], process_key: str | None = None) ->
         except DiagramInvalid as exc:
             res.errors.extend(exc.errors)
             continue
-        if not is_dmn(root):
-            if _normalise(root, name, res):
-                text = etree.tostring(root, encoding="unicode")
-            _check_bpmn(root, name, res, known)
+        try:
+            if not is_dmn(root):
+                if _normalise(root, name, res):
+                    text = etree.tostring(root, encoding="unicode")
+                _check_bpmn(root, name, res, known, helpers)
+        except Exception as exc:  # noqa: BLE001 - a diagram from another tool must never crash the check
+            res.errors.append(DiagramError(f"the diagram could not be checked: {type(exc).__name__}: {exc}",
+                                           None, None, name))
         normalised[name] = text
     res.sources = normalised
     if res.errors:
@@ -186,4 +278,6 @@ def validate_sources(sources: dict[str, str], process_key: str | None = None) ->
         res.parsed = parse_definition(normalised, process_key)
     except DiagramInvalid as exc:
         res.errors.extend(exc.errors)
+    except Exception as exc:  # noqa: BLE001
+        res.errors.append(DiagramError(f"the engine cannot read this diagram: {type(exc).__name__}: {exc}"))
     return res

@@ -1,0 +1,413 @@
+"""Pages of administrators and process owners (issue 7): instance monitor with the coloured
+diagram, incidents, variables, dashboard, users, definitions, migration, the web modeler
+(bpmn-js + Camunda properties panel, dmn-js) and diagram scenarios."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from app.extensions import actor_of, runtime, uow
+from app.web import bp
+from processes.admin import dashboard as dash
+from processes.admin import services as svc
+from processes.admin import views
+from processes.admin.views import MONITOR_ROLES, OWNER_ROLES, require
+from processes.errors import DomainError, Invalid
+from processes.models import ROLES
+from processes.services import deploy as deploy_svc
+from processes.services import instances as inst_svc
+from processes.services import users as users_svc
+
+STATE_NAMES = {"running": "办理中", "waiting": "等待中", "completed": "已完成", "suspended": "已挂起",
+               "incident": "故障", "terminated": "已终止"}
+FILTERS = ("process_key", "version", "state", "county", "round", "step", "overdue", "business_key")
+
+
+def _user() -> Any:
+    return current_user.user
+
+
+def _counties() -> dict[str, str]:
+    try:
+        return {c["code"]: c["name"] for c in users_svc.counties(runtime().settings.config_dir)}
+    except (OSError, KeyError):
+        return {}
+
+
+def _json_script(value: Any) -> Markup:
+    """JSON safe to embed in <script type="application/json">."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def _flash_error(exc: DomainError) -> None:
+    details = "；".join(f"{e.get('field') or e.get('element_id') or ''} {e.get('message', '')}".strip()
+                       for e in exc.errors[:5])
+    flash(f"{exc.message}{'：' + details if details else ''}", "error")
+
+
+ACTION_NAMES = {"instance.started": "发起", "task.completed": "完成任务", "task.claimed": "认领",
+                "task.released": "释放",
+                "instance.incident": "发生故障", "incident.retried": "重试", "incident.skipped": "跳过故障环节",
+                "instance.suspend": "挂起", "instance.resume": "恢复", "instance.terminate": "终止",
+                "instance.variables_edited": "修改变量", "instance.migrated": "迁移版本", "timer.fired": "定时器触发",
+                "message.correlated": "收到消息"}
+
+
+@bp.app_context_processor
+def _admin_globals() -> dict[str, Any]:
+    from processes.clock import CST
+
+    return {"STATE_NAMES": STATE_NAMES, "admin_json": _json_script, "CST_TZ": CST, "ACTION_NAMES": ACTION_NAMES}
+
+
+# -- monitor ---------------------------------------------------------------------------------------------
+@bp.get("/admin/")
+@login_required
+def admin_home():
+    require(_user(), MONITOR_ROLES + ("process_owner",), "administration")
+    return redirect(url_for("web.admin_instances"))
+
+
+@bp.get("/admin/instances")
+@login_required
+def admin_instances():
+    a = request.args
+    filters = {k: a.get(k, "") for k in FILTERS}
+    for k in ("version", "round"):
+        if filters[k] and not filters[k].isdigit():
+            filters[k] = ""
+    try:
+        page = max(1, int(a.get("page", "1")))
+    except ValueError:
+        page = 1
+    sort = a.get("sort", "id")
+    desc = a.get("dir", "desc") != "asc"
+    result = views.list_instances(uow(), _user(), filters, sort, desc, page, 25)
+    return render_template("admin/instances.html", r=result, f=filters, opts=views.filter_options(uow()),
+                           counties=_counties(), sort=sort, desc=desc, args=dict(a))
+
+
+@bp.get("/admin/instances/<int:instance_id>")
+@login_required
+def admin_instance(instance_id: int):
+    d = views.instance_detail(uow(), _user(), instance_id)
+    xml = views.definition(uow(), _user(), d["definition_id"])["xml"]
+    return render_template("admin/instance.html", d=d, xml=xml, counties=_counties(),
+                           is_admin=_user().role == "admin",
+                           variables_json=json.dumps(d["variables"], ensure_ascii=False, indent=2, default=str))
+
+
+@bp.get("/admin/instances/<int:instance_id>/diagram.json")
+@login_required
+def admin_instance_diagram_json(instance_id: int):
+    return jsonify(views.diagram_state(uow(), _user(), instance_id))
+
+
+@bp.post("/admin/instances/<int:instance_id>/action")
+@login_required
+def admin_instance_action(instance_id: int):
+    action = request.form.get("action", "")
+    reason = request.form.get("reason", "")
+    actor = actor_of(_user())
+    fns = {"suspend": inst_svc.suspend_instance, "resume": inst_svc.resume_instance,
+           "terminate": inst_svc.terminate_instance, "retry": inst_svc.retry_incident,
+           "skip": svc.skip_incident}
+    names = {"suspend": "挂起", "resume": "恢复", "terminate": "终止", "retry": "重试", "skip": "跳过"}
+    try:
+        if action not in fns:
+            raise Invalid("unknown action", [{"field": "action", "message": "未知操作"}])
+        if action == "retry" and not reason.strip():
+            raise Invalid("a reason is required", [{"field": "reason", "message": "请填写原因"}])
+        fns[action](uow(), actor, instance_id, reason)
+        flash(f"已{names[action]}实例 {instance_id}", "ok")
+    except DomainError as exc:
+        _flash_error(exc)
+    return redirect(url_for("web.admin_instance", instance_id=instance_id))
+
+
+@bp.post("/admin/instances/<int:instance_id>/variables")
+@login_required
+def admin_instance_variables(instance_id: int):
+    name = request.form.get("name", "").strip()
+    raw = request.form.get("value", "")
+    remove = request.form.get("remove") == "1"
+    try:
+        if remove:
+            svc.edit_variables(uow(), actor_of(_user()), instance_id, {}, request.form.get("reason", ""), [name])
+        else:
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                value = raw  # plain text
+            svc.edit_variables(uow(), actor_of(_user()), instance_id, {name: value}, request.form.get("reason", ""))
+        flash(f"变量 {name} 已{'删除' if remove else '修改'}（已记入审计日志）", "ok")
+    except DomainError as exc:
+        _flash_error(exc)
+    return redirect(url_for("web.admin_instance", instance_id=instance_id) + "#variables")
+
+
+# -- dashboard -------------------------------------------------------------------------------------------
+@bp.get("/admin/dashboard")
+@login_required
+def admin_dashboard():
+    data = dash.dashboard(uow(), _user(), _counties())
+    return render_template("admin/dashboard.html", d=data)
+
+
+# -- users ---------------------------------------------------------------------------------------------------
+@bp.get("/admin/users")
+@login_required
+def admin_users():
+    return render_template("admin/users.html", users=views.users(uow(), _user()), roles=ROLES,
+                           counties=_counties())
+
+
+@bp.post("/admin/users")
+@login_required
+def admin_users_post():
+    f = request.form
+    actor = actor_of(_user())
+    op = f.get("op", "")
+    try:
+        if op == "create":
+            users_svc.create_user(uow(), actor, f.get("username", "").strip(), f.get("password", ""),
+                                  f.get("role", ""), f.get("county") or None, f.get("display_name", "").strip())
+            flash(f"已创建用户 {f.get('username')}", "ok")
+        else:
+            uid = int(f.get("user_id", "0"))
+            if op == "update":
+                svc.update_user(uow(), actor, uid, f.get("role") or None, f.get("county", ""),
+                                f.get("display_name"), None)
+                flash("已保存角色与县区", "ok")
+            elif op in ("deactivate", "activate"):
+                svc.set_active(uow(), actor, uid, op == "activate", f.get("reason", ""))
+                flash("已停用该用户（其登录已失效）" if op == "deactivate" else "已启用该用户", "ok")
+            elif op == "password":
+                svc.reset_password(uow(), actor, uid, f.get("password", ""))
+                flash("密码已重置（该用户需重新登录）", "ok")
+            else:
+                raise Invalid("unknown operation", [{"field": "op", "message": "未知操作"}])
+    except ValueError:
+        flash("参数错误", "error")
+    except DomainError as exc:
+        _flash_error(exc)
+    return redirect(url_for("web.admin_users"))
+
+
+# -- definitions and migration ---------------------------------------------------------------------------
+@bp.get("/admin/definitions")
+@login_required
+def admin_definitions():
+    defs = views.definitions(uow(), _user())
+    by_key: dict[str, list[dict[str, Any]]] = {}
+    for d in defs:
+        by_key.setdefault(d["key"], []).append(d)
+    return render_template("admin/definitions.html", by_key=by_key, drafts=svc.list_drafts(uow()))
+
+
+@bp.post("/admin/definitions/upload")
+@login_required
+def admin_definitions_upload():
+    f = request.files.get("file")
+    if f is None or not f.filename:
+        flash("请选择 .bpmn 或 .dmn 文件", "error")
+        return redirect(url_for("web.admin_definitions"))
+    try:
+        results = deploy_svc.deploy_file(uow(), actor_of(_user()), f.filename, f.read())
+        r = results[0]
+        flash(f"{r.key} 版本 {r.version}{' 已部署' if r.created else ' 未变化（内容相同）'}"
+              + (f"；{len(r.warnings)} 条自动修正" if r.warnings else ""), "ok")
+    except DomainError as exc:
+        _flash_error(exc)
+    return redirect(url_for("web.admin_definitions"))
+
+
+@bp.get("/admin/definitions/<int:definition_id>")
+@login_required
+def admin_definition(definition_id: int):
+    d = views.definition(uow(), _user(), definition_id)
+    return render_template("admin/definition.html", d=d)
+
+
+@bp.route("/admin/definitions/<int:definition_id>/migrate", methods=["GET", "POST"])
+@login_required
+def admin_migrate(definition_id: int):
+    require(_user(), OWNER_ROLES, "migration")
+    src = views.definition(uow(), _user(), definition_id)
+    versions = [d for d in views.definitions(uow(), _user()) if d["key"] == src["key"]]
+    targets = [d for d in versions if d["id"] != definition_id]
+    listing = views.list_instances(uow(), _user(), {"process_key": src["key"], "version": src["version"]},
+                                   "id", True, 1, 200)
+    open_items = [i for i in listing["items"] if i["state"] not in ("completed", "terminated")]
+    preview = result = None
+    chosen: list[int] = []
+    to: int | None = targets[0]["id"] if targets else None
+    if request.method == "POST":
+        try:
+            chosen = [int(x) for x in request.form.getlist("instances")]
+            to = int(request.form.get("to") or 0) or None
+            if request.form.get("op") == "apply":
+                result = svc.migrate_instances(uow(), actor_of(_user()), chosen, to, request.form.get("reason", ""))
+                flash(f"已迁移 {len(result['migrated'])} 个实例，拒绝 {len(result['refused'])} 个", "ok")
+            else:
+                preview = svc.preview_migration(uow(), actor_of(_user()), chosen, to)
+        except ValueError:
+            flash("参数错误", "error")
+        except DomainError as exc:
+            _flash_error(exc)
+    return render_template("admin/migrate.html", src=src, targets=targets, items=open_items, preview=preview,
+                           result=result, chosen=chosen, to=to)
+
+
+# -- modeler -----------------------------------------------------------------------------------------------
+EMPTY_DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="defs_{key}" targetNamespace="http://lc.gov.cn/bpmn">
+  <bpmn:process id="{key}" name="{key}" isExecutable="true">
+    <bpmn:startEvent id="start_event" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="diagram_{key}">
+    <bpmndi:BPMNPlane id="plane_{key}" bpmnElement="{key}">
+      <bpmndi:BPMNShape id="start_event_di" bpmnElement="start_event">
+        <dc:Bounds x="180" y="160" width="36" height="36" />
+      </bpmndi:BPMNShape>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>
+"""
+
+
+@bp.get("/admin/modeler")
+@login_required
+def admin_modeler():
+    require(_user(), OWNER_ROLES, "the modeler")
+    key = request.args.get("key", "").strip()
+    definition_id = request.args.get("definition", "")
+    source = "new"
+    base_version = None
+    file_name = f"{key or 'new_process'}.bpmn"
+    xml = None
+    if definition_id.isdigit():
+        d = views.definition(uow(), _user(), int(definition_id))
+        key, xml, file_name, base_version, source = d["key"], d["xml"], d["file"], d["version"], \
+            f"版本 {d['version']}"
+    elif key:
+        draft = svc.get_draft(uow(), key)
+        if draft is not None:
+            xml, file_name, base_version, source = draft["xml"], draft["file_name"], draft["base_version"], "草稿"
+        else:
+            latest = [d for d in views.definitions(uow(), _user()) if d["key"] == key]
+            if latest:
+                d = views.definition(uow(), _user(), latest[0]["id"])
+                xml, file_name, base_version, source = d["xml"], d["file"], d["version"], f"版本 {d['version']}"
+    if xml is None:
+        key = key or "new_process"
+        xml = EMPTY_DIAGRAM.replace("{key}", key)
+    return render_template("admin/modeler.html", key=key, xml=xml, file_name=file_name, base_version=base_version,
+                           source=source)
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Invalid("send a JSON object", [{"field": "body", "message": "应为 JSON"}])
+    return body
+
+
+@bp.post("/admin/modeler/validate")
+@login_required
+def admin_modeler_validate():
+    require(_user(), OWNER_ROLES, "the modeler")
+    body = _body()
+    return jsonify(svc.validate_xml(uow(), str(body.get("file_name") or "diagram.bpmn"), str(body.get("xml") or "")))
+
+
+@bp.post("/admin/modeler/save")
+@login_required
+def admin_modeler_save():
+    body = _body()
+    base = body.get("base_version")
+    d = svc.save_draft(uow(), actor_of(_user()), str(body.get("xml") or ""), body.get("key") or None,
+                       body.get("file_name") or None, base if isinstance(base, int) else None)
+    return jsonify({k: v for k, v in d.items() if k != "xml"})
+
+
+@bp.post("/admin/modeler/deploy")
+@login_required
+def admin_modeler_deploy():
+    body = _body()
+    actor = actor_of(_user())
+    xml = str(body.get("xml") or "")
+    check = svc.validate_xml(uow(), str(body.get("file_name") or "diagram.bpmn"), xml)
+    if not check["ok"]:
+        return jsonify({"deployed": False, **check}), 422
+    d = svc.save_draft(uow(), actor, xml, body.get("key") or None, body.get("file_name") or None)
+    result = svc.deploy_draft(uow(), actor, d["key"])
+    return jsonify({"deployed": True, **result, "warnings": check["warnings"]})
+
+
+@bp.get("/admin/dmn")
+@login_required
+def admin_dmn():
+    require(_user(), OWNER_ROLES, "the decision table editor")
+    from sqlalchemy import select
+
+    from processes.models import DecisionFile
+
+    with uow() as u:
+        files = {d.name: d for d in u.s.scalars(select(DecisionFile).order_by(DecisionFile.version))}
+        listing = [{"name": d.name, "version": d.version} for d in files.values()]
+        name = request.args.get("file") or (listing[0]["name"] if listing else "")
+        xml = files[name].content if name in files else ""
+    return render_template("admin/dmn.html", files=listing, name=name, xml=xml)
+
+
+@bp.post("/admin/dmn/deploy")
+@login_required
+def admin_dmn_deploy():
+    body = _body()
+    name = str(body.get("file_name") or "decision.dmn")
+    try:
+        results = deploy_svc.deploy_file(uow(), actor_of(_user()), name, str(body.get("xml") or ""))
+    except DomainError as exc:
+        return jsonify({"deployed": False, "error": exc.message, "errors": exc.errors}), exc.status
+    return jsonify({"deployed": True, "results": [{"key": r.key, "version": r.version, "created": r.created,
+                                                    "kind": r.kind} for r in results]})
+
+
+# -- scenarios ---------------------------------------------------------------------------------------------
+@bp.route("/admin/scenarios/<key>", methods=["GET", "POST"])
+@login_required
+def admin_scenarios(key: str):
+    require(_user(), OWNER_ROLES, "diagram scenarios")
+    run = None
+    form = {"name": "", "steps": '{\n  "start": {},\n  "tasks": [\n    {"element_id": "", "data": {}}\n  ]\n}',
+            "expected": '{\n  "state": "completed",\n  "variables": {}\n}'}
+    if request.method == "POST":
+        f = request.form
+        try:
+            if f.get("op") == "save":
+                form = {"name": f.get("name", ""), "steps": f.get("steps", ""), "expected": f.get("expected", "")}
+                try:
+                    steps, expected = json.loads(form["steps"] or "{}"), json.loads(form["expected"] or "{}")
+                except ValueError as exc:
+                    raise Invalid("steps and expected must be JSON", [{"field": "steps", "message": str(exc)}]) \
+                        from None
+                svc.save_scenario(uow(), actor_of(_user()), key, form["name"], steps, expected)
+                flash(f"场景“{form['name']}”已保存", "ok")
+            elif f.get("op") == "delete":
+                svc.delete_scenario(uow(), actor_of(_user()), int(f.get("id", "0")))
+                flash("场景已删除", "ok")
+            else:
+                run = svc.run_scenarios(uow(), actor_of(_user()), key)
+        except DomainError as exc:
+            _flash_error(exc)
+    return render_template("admin/scenarios.html", key=key, scenarios=svc.list_scenarios(uow(), key), run=run,
+                           form=form, draft=svc.get_draft(uow(), key))

@@ -1,0 +1,121 @@
+"""Dashboard aggregates for administrators: from the task index, the instances and the audit log
+(never deserializing workflows). Figures owned by other areas (applications per round, quarterly
+report compliance) are read defensively: an area that is not installed shows as "no data"."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from processes.admin.views import MONITOR_ROLES, guarded, optional_table, require
+from processes.clock import CST
+from processes.db import UnitOfWork
+from processes.models import AuditEntry, ProcessInstance, TaskIndex, User
+
+
+def _working_days(a: datetime, b: datetime) -> float:
+    """Working days between two instants (whole working days between the dates, per the calendar)."""
+    from processes.calendar_service import current_calendar
+
+    da, db = a.astimezone(CST).date(), b.astimezone(CST).date()
+    try:
+        return float(current_calendar().working_days_between(da, db))
+    except Exception:  # noqa: BLE001 - a year the calendar does not know: count calendar days
+        return float((db - da).days)
+
+
+def _bars(pairs: list[tuple[str, float]]) -> list[dict[str, Any]]:
+    top = max((v for _, v in pairs), default=0) or 1
+    return [{"label": k, "value": v, "pct": round(100 * v / top, 1)} for k, v in pairs]
+
+
+def step_durations(uow: UnitOfWork, limit: int = 5000) -> list[dict[str, Any]]:
+    """Average and longest working days per user-task step: from each 'task.completed' audit entry
+    back to the previous event of the same instance (when the task became open)."""
+    rows = uow.s.execute(select(AuditEntry.instance_id, AuditEntry.action, AuditEntry.at, AuditEntry.element_id,
+                                AuditEntry.data).where(AuditEntry.instance_id.is_not(None))
+                         .order_by(AuditEntry.id.desc()).limit(limit)).all()
+    per_instance: dict[int, list[Any]] = defaultdict(list)
+    for r in reversed(rows):
+        per_instance[r.instance_id].append(r)
+    durations: dict[str, list[float]] = defaultdict(list)
+    for entries in per_instance.values():
+        prev_at = None
+        for r in entries:
+            if r.action == "task.completed" and prev_at is not None:
+                name = (r.data or {}).get("name") or r.element_id or "?"
+                durations[name].append(_working_days(prev_at, r.at))
+            if r.action in ("task.completed", "instance.started", "timer.fired", "message.correlated",
+                            "incident.retried", "incident.skipped", "instance.migrated"):
+                prev_at = r.at
+    out: list[dict[str, Any]] = [{"step": k, "count": len(v), "avg": round(sum(v) / len(v), 1), "max": max(v)}
+           for k, v in durations.items() if v]
+    out.sort(key=lambda d: -d["avg"])
+    top = max((d["max"] for d in out), default=0) or 1
+    for d in out:
+        d["avg_pct"] = round(100 * d["avg"] / top, 1)
+        d["max_pct"] = round(100 * d["max"] / top, 1)
+    return out
+
+
+def dashboard(uow: UnitOfWork, user: User, county_names: dict[str, str] | None = None) -> dict[str, Any]:
+    require(user, MONITOR_ROLES, "the dashboard")
+    names = county_names or {}
+    with uow:
+        now = uow.runtime.now()
+        open_states = ("running", "waiting", "incident", "suspended")
+        states = dict(uow.s.execute(select(ProcessInstance.state, func.count()).group_by(ProcessInstance.state)).all())
+        stage = uow.s.execute(select(TaskIndex.name, func.count(func.distinct(TaskIndex.instance_id)))
+                              .group_by(TaskIndex.name).order_by(func.count(func.distinct(TaskIndex.instance_id))
+                                                                 .desc())).all()
+        county = uow.s.execute(select(ProcessInstance.county, func.count()).where(
+            ProcessInstance.state.in_(open_states)).group_by(ProcessInstance.county)
+            .order_by(func.count().desc())).all()
+        overdue = uow.s.execute(select(TaskIndex.county, func.count()).where(
+            TaskIndex.due_at.is_not(None), TaskIndex.due_at < now).group_by(TaskIndex.county)
+            .order_by(func.count().desc())).all()
+        result: dict[str, Any] = {
+            "states": states,
+            "per_stage": _bars([(n or "?", float(c)) for n, c in stage]),
+            "per_county": _bars([(names.get(c or "", c or "（未指定）"), float(n)) for c, n in county]),
+            "overdue_per_county": _bars([(names.get(c or "", c or "（未指定）"), float(n)) for c, n in overdue]),
+            "steps": step_durations(uow),
+            "per_round": None,
+            "compliance": None,
+        }
+        app, rnd = optional_table("application"), optional_table("recognition_round")
+        if app is not None and rnd is not None:
+            result["per_round"] = guarded(uow, lambda: _bars([(str(n), float(c)) for n, c in uow.s.execute(
+                select(rnd.c.name, func.count(app.c.id)).select_from(rnd.outerjoin(app, app.c.round_id == rnd.c.id))
+                .group_by(rnd.c.id, rnd.c.name).order_by(rnd.c.id)).all()]), None)
+        result["compliance"] = guarded(uow, lambda: _compliance(uow), None)
+        return result
+
+
+def _compliance(uow: UnitOfWork) -> list[dict[str, Any]] | None:
+    """Quarterly report compliance per quarter, if the supervision area keeps a report table with a
+    quarter and a status/submitted column (shown as on time / late / missing)."""
+    for name in ("quarterly_report", "supervision_report", "report"):
+        t = optional_table(name)
+        if t is None:
+            continue
+        cols = t.c
+        q = next((cols[c] for c in ("period", "quarter_label", "quarter") if c in cols), None)
+        status = next((cols[c] for c in ("status", "state") if c in cols), None)
+        if q is None or status is None:
+            continue
+        rows = uow.s.execute(select(q, status, func.count()).group_by(q, status).order_by(q)).all()
+        per: dict[str, dict[str, int]] = defaultdict(dict)
+        for period, st, n in rows:
+            per[str(period)][str(st)] = n
+        out = []
+        for period, by in per.items():
+            total = sum(by.values()) or 1
+            ok = sum(n for s, n in by.items() if s in ("submitted", "on_time", "accepted", "approved", "completed"))
+            out.append({"label": period, "by_status": by, "value": ok, "total": total,
+                        "pct": round(100 * ok / total, 1)})
+        return out
+    return None
