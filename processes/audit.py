@@ -33,25 +33,31 @@ def entry_hash(prev_hash: str, at: datetime, actor: str, action: str, instance_i
 
 
 def last_hash(session: Session, instance_id: int | None) -> str:
-    cond = AuditEntry.instance_id.is_(None) if instance_id is None else AuditEntry.instance_id == instance_id
-    row = session.execute(select(AuditEntry.hash).where(cond).order_by(AuditEntry.id.desc()).limit(1)).first()
+    from processes import statements as st
+
+    if instance_id is None:
+        row = session.execute(st.LAST_HASH_SYSTEM).first()
+    else:
+        row = session.execute(st.LAST_HASH_OF_INSTANCE, {"iid": instance_id}).first()
     return row[0] if row else GENESIS
 
 
 def append(session: Session, *, at: datetime, actor: str, actor_id: int | None, action: str,
            instance_id: int | None = None, task_id: str | None = None, element_id: str | None = None,
-           data: Any = None) -> AuditEntry:
+           data: Any = None) -> str:
+    """Append one entry; returns its hash."""
     if instance_id is None and session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SYSTEM_CHAIN_LOCK})
     data = json.loads(_canonical(data if data is not None else {}))
     # microsecond precision survives both databases
     prev = last_hash(session, instance_id)
     h = entry_hash(prev, at, actor, action, instance_id, task_id, element_id, data)
-    entry = AuditEntry(at=at, actor=actor, actor_id=actor_id, action=action, instance_id=instance_id,
-                       task_id=task_id, element_id=element_id, data=data, prev_hash=prev, hash=h)
-    session.add(entry)
-    session.flush()
-    return entry
+    from processes import statements as st
+
+    session.execute(st.INSERT_AUDIT, dict(
+        at=at, actor=actor, actor_id=actor_id, action=action, instance_id=instance_id, task_id=task_id,
+        element_id=element_id, data=data, prev_hash=prev, hash=h))
+    return h
 
 
 @dataclass

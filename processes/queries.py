@@ -77,7 +77,9 @@ def _task_data(uow: UnitOfWork, inst: ProcessInstance, definition: ProcessDefini
 
 
 def instance_view(uow: UnitOfWork, inst: ProcessInstance, detail: bool = False) -> dict[str, Any]:
-    definition = uow.s.get(ProcessDefinition, inst.definition_id)
+    from processes.services.core import definition_by_id
+
+    definition = definition_by_id(uow, inst.definition_id)
     view: dict[str, Any] = {
         "id": inst.id, "process_key": inst.process_key, "version": definition.version if definition else None,
         "business_key": inst.business_key, "state": inst.state, "county": inst.county,
@@ -163,3 +165,18 @@ def instance_view_by_id(uow: UnitOfWork, instance_id: int) -> dict[str, Any]:
         if inst is None:
             raise NotFound(f"process instance {instance_id} does not exist")
         return instance_view(uow, inst)
+
+
+def instance_summary(uow: UnitOfWork, user: User, instance_id: int) -> dict[str, Any]:
+    """The instance without its variables and history, plus the open tasks the user may act on:
+    what a client needs after starting or completing (cheap: no workflow deserialization)."""
+    with uow:
+        inst = uow.s.get(ProcessInstance, instance_id)
+        if inst is None:
+            raise NotFound(f"process instance {instance_id} does not exist")
+        view = instance_view(uow, inst)
+        from processes import statements as st
+
+        rows = uow.s.scalars(st.TASKS_OF_INSTANCE, {"iid": instance_id}).all()
+        view["tasks"] = [task_view(r) for r in rows if may_act_on_task(user, r)]
+        return view

@@ -102,7 +102,7 @@ def start_instance():
         raise Invalid("business_key must be a string", [{"field": "business_key", "message": "应为字符串"}])
     user = current_actor_user()
     inst = instances.start_instance(uow(), actor_of(user), key, bk, variables)
-    return jsonify(queries.get_instance(uow(), user, inst.id)), 201
+    return jsonify(queries.instance_summary(uow(), user, inst.id)), 201
 
 
 @bp.get("/process-instances")
@@ -175,7 +175,7 @@ def complete(task_id: str):
         raise Invalid("version must be an integer", [{"field": "version", "message": "应为整数"}])
     user = current_actor_user()
     inst = instances.complete_task(uow(), actor_of(user), task_id, data, version)
-    return jsonify({"instance": queries.instance_view_by_id(uow(), inst.id)})
+    return jsonify({"instance": queries.instance_summary(uow(), user, inst.id)})
 
 
 @bp.post("/messages")
@@ -221,16 +221,5 @@ def set_clock():
 
 
 def parse_duration(text: str):  # type: ignore[no-untyped-def]
-    from datetime import timedelta
-
-    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-
-    try:
-        parts = TimerEventDefinition.parse_iso_duration(text.strip().upper())
-    except Exception:
-        raise Invalid("advance must be an ISO-8601 duration such as P5D or PT2H",
-                      [{"field": "advance", "message": "应为 ISO-8601 时长，如 P5D"}]) from None
-    days = parts.get("years", 0) * 365 + parts.get("months", 0) * 30 + parts.get("weeks", 0) * 7 + parts.get(
-        "days", 0)
-    return timedelta(days=days, hours=parts.get("hours", 0), minutes=parts.get("minutes", 0),
-                     seconds=parts.get("seconds", 0))
+    """ISO-8601 duration → relativedelta (calendar-correct P1M / P3Y; issue 4)."""
+    return clock_svc.parse_duration(text)

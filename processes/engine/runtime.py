@@ -17,6 +17,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimerEventDefinition,
@@ -118,6 +119,20 @@ def _timer_due(task: Any) -> datetime | None:
                     tzinfo=due.tzinfo).astimezone(UTC)
 
 
+def _gateway_events(task: Any, spec: Any, event_def: Any, bpmn_id: str,
+                    timers: list[tuple[str, str, datetime]], messages: list[str]) -> None:
+    outputs = list(getattr(spec, "outputs", []))
+    defs = list(event_def.event_definitions)
+    for i, sub in enumerate(defs):
+        if isinstance(sub, TimerEventDefinition):
+            due = _timer_due(task)  # SpiffWorkflow keeps one event_value on the gateway task
+            if due is not None:
+                element = getattr(outputs[i], "bpmn_id", None) if len(outputs) == len(defs) else None
+                timers.append((str(task.id), element or bpmn_id, due))
+        elif getattr(sub, "name", None):
+            messages.append(sub.name)
+
+
 class Engine:
     """Stateless façade over SpiffWorkflow, shared by all requests; caches parsed specs."""
 
@@ -125,6 +140,7 @@ class Engine:
         self.helpers = dict(helpers)
         self.timeout_s = timeout_s
         self._specs: dict[int, ParsedDefinition] = {}
+        self.definitions: dict[int, Any] = {}  # definition rows (immutable once deployed)
         self._lock = threading.Lock()
 
     # -- specs -------------------------------------------------------------------------------
@@ -185,6 +201,10 @@ class Engine:
                     due = _timer_due(task)
                     if due is not None:
                         timers.append((str(task.id), bpmn_id, due))
+                elif isinstance(event_def, MultipleEventDefinition):
+                    # event-based gateway: the WAITING gateway holds its catch events' definitions
+                    # (issue 4: wf.waiting_events() misses these timers)
+                    _gateway_events(task, spec, event_def, bpmn_id, timers, messages)
                 elif event_def is not None and getattr(event_def, "name", None):
                     messages.append(event_def.name)
             if task.state in (TaskState.READY, TaskState.WAITING, TaskState.ERROR, TaskState.STARTED):

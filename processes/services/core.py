@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.exceptions import WorkflowException
-from sqlalchemy import delete, select, update
 
 from handlers.registry import HandlerContext
-from processes import audit
+from processes import audit, calendar_service
+from processes import statements as st
 from processes.clock import CST
 from processes.db import UnitOfWork
 from processes.engine.runtime import SERIALIZER_VERSION, lookups_from
 from processes.engine.service_task import HandlerError
 from processes.errors import Conflict, NotFound
-from processes.models import ProcessDefinition, ProcessInstance, TaskIndex, Timer, User
+from processes.models import ProcessDefinition, ProcessInstance, User
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,10 @@ class Actor:
 
 SYSTEM = Actor(None, "system", "system")
 
+# Area hooks run at the end of every save(), in the same transaction: process key → [fn(loaded, snapshot)].
+# An area keeps its own tables (e.g. the application register) in step with its instances here.
+SAVE_HOOKS: dict[str, list[Callable[[Loaded, Any], None]]] = {}
+
 
 class Loaded:
     """An instance row locked for this transaction, with its workflow."""
@@ -72,6 +77,7 @@ class Loaded:
         self.script_engine = rt.engine.script_engine(self._context)
         self.expected_version = instance.lock_version
         self._wf: Any = None
+        calendar_service.sync_calendar(uow)  # issue 4: the holiday years loaded into the database
 
     def _context(self, task: Any) -> HandlerContext:
         from processes.lookups import run_lookup
@@ -94,16 +100,24 @@ class Loaded:
 
 
 def lock_instance(uow: UnitOfWork, instance_id: int) -> Loaded:
-    stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id)
-    if uow.is_postgres:
-        stmt = stmt.with_for_update()
-    instance = uow.s.scalars(stmt).first()
+    stmt = st.INSTANCE_BY_ID_FOR_UPDATE if uow.is_postgres else st.INSTANCE_BY_ID
+    instance = uow.s.scalars(stmt, {"id": instance_id}).first()
     if instance is None:
         raise NotFound(f"process instance {instance_id} does not exist")
-    uow.s.refresh(instance)
-    definition = uow.s.get(ProcessDefinition, instance.definition_id)
-    assert definition is not None
-    return Loaded(uow, instance, definition)
+    return Loaded(uow, instance, definition_by_id(uow, instance.definition_id))
+
+
+def definition_by_id(uow: UnitOfWork, definition_id: int) -> ProcessDefinition:
+    """Definitions never change once deployed: cached per process (detached copies)."""
+    cache = uow.runtime.engine.definitions
+    found = cache.get(definition_id)
+    if found is None:
+        found = uow.s.get(ProcessDefinition, definition_id)
+        if found is None:
+            raise NotFound(f"process definition {definition_id} does not exist")
+        uow.s.expunge(found)
+        cache[definition_id] = found
+    return found
 
 
 def run_engine(loaded: Loaded) -> dict[str, Any] | None:
@@ -175,34 +189,36 @@ def save(loaded: Loaded, incident: dict[str, Any] | None = None) -> None:
         "lock_version": loaded.expected_version + 1,
         "ended_at": now if state in ("completed", "terminated") else None,
     }
-    res = uow.s.execute(update(ProcessInstance)
-                        .where(ProcessInstance.id == inst.id,
-                               ProcessInstance.lock_version == loaded.expected_version)
-                        .values(**values).execution_options(synchronize_session=False))
+    res = uow.s.connection().execute(st.SAVE_INSTANCE, {**values, "b_id": inst.id,
+                                                        "b_version": loaded.expected_version})
     if res.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(f"instance {inst.id} was changed by someone else; reload and try again")
     for k, v in values.items():
         setattr(inst, k, v)
     loaded.expected_version += 1
     _refresh_task_index(loaded, snap.user_tasks if state not in ("terminated",) else [], now)
-    uow.s.execute(delete(Timer).where(Timer.instance_id == inst.id))
-    if state not in ("terminated", "completed"):
-        for task_id, element_id, due in snap.timers:
-            uow.s.add(Timer(instance_id=inst.id, task_id=task_id, element_id=element_id, due_at=due))
+    uow.s.execute(st.DELETE_TIMERS_OF_INSTANCE, {"iid": inst.id})
+    if state not in ("terminated", "completed") and snap.timers:
+        uow.s.execute(st.INSERT_TIMERS, [dict(instance_id=inst.id, task_id=task_id, element_id=element_id, due_at=due)
+                                        for task_id, element_id, due in snap.timers])
+    for hook in SAVE_HOOKS.get(inst.process_key, ()):
+        hook(loaded, snap)
+    calendar_service.track_deadlines(loaded, snap, state)  # issue 4: provisional deadlines, calendar versions
 
 
 def _refresh_task_index(loaded: Loaded, user_tasks: list[Any], now: datetime) -> None:
     uow = loaded.uow
     inst = loaded.instance
-    existing = {row.task_id: row for row in uow.s.scalars(select(TaskIndex).where(TaskIndex.instance_id == inst.id))}
+    existing = set(uow.s.execute(st.TASK_IDS_OF_INSTANCE, {"iid": inst.id}).scalars())
     wanted = {t.task_id: t for t in user_tasks}
     gone = [tid for tid in existing if tid not in wanted]
     if gone:
-        uow.s.execute(delete(TaskIndex).where(TaskIndex.task_id.in_(gone)))
+        uow.s.execute(st.DELETE_TASKS, {"ids": gone})
     new = [t for tid, t in wanted.items() if tid not in existing]
     if not new:
         return
     usernames: dict[str, int] = {}
+    rows: list[dict[str, Any]] = []
     for t in new:
         ext = t.extensions
         role = role_for(t.lane, ext)
@@ -224,16 +240,17 @@ def _refresh_task_index(loaded: Loaded, user_tasks: list[Any], now: datetime) ->
         if assignee_name:
             assignee_name = str(assignee_name)
             if assignee_name not in usernames:
-                uid = uow.s.scalar(select(User.id).where(User.username == assignee_name))
+                uid = uow.s.execute(st.USER_ID_BY_NAME, {"username": assignee_name}).scalar()
                 if uid is not None:
                     usernames[assignee_name] = uid
             assignee_id = usernames.get(assignee_name)
-        uow.s.add(TaskIndex(
+        rows.append(dict(
             task_id=t.task_id, instance_id=inst.id, element_id=t.element_id, name=t.name, lane=t.lane,
             role=role, county=inst.county, assignee_id=assignee_id,
-            candidates=[assignee_name] if assignee_name else [], pool=assignee_name is None,
+            candidates=[assignee_name] if assignee_name else [], pool=assignee_name is None, draft=None,
             due_at=due, form_key=t.form_key, process_key=inst.process_key, business_key=inst.business_key,
             created_at=now))
+    uow.s.execute(st.INSERT_TASKS, rows)
 
 
 def record(uow: UnitOfWork, actor: Actor, action: str, instance_id: int | None = None,

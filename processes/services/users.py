@@ -38,11 +38,12 @@ def authenticate(uow: UnitOfWork, username: str, password: str) -> User:
 
 
 def load_user(uow: UnitOfWork, user_id: int) -> User | None:
+    """A detached copy of the user (read on every authenticated request: kept lean)."""
     with uow:
-        user = uow.s.get(User, user_id)
-        if user is not None:
-            uow.s.expunge(user)
-        return user
+        from processes import statements as st
+
+        row = uow.s.execute(st.USER_BY_ID, {"id": user_id}).mappings().first()
+        return User(**dict(row)) if row is not None else None
 
 
 def counties(config_dir: str | Path) -> list[dict[str, str]]:
