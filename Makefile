@@ -17,8 +17,23 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-$(NPM_STAMP): package.json
+DIST := app/static/dist
+ESBUILD := node_modules/.bin/esbuild
+
+# npm packages (package.json, exact versions) + the diagram bundle: bpmn-js Modeler with the Camunda 7
+# properties panel, the navigated viewer, dmn-js and the zh-CN translation (app/static/admin/) bundled
+# by esbuild into app/static/dist/ (gitignored); the stylesheets and fonts are copied beside it.
+$(NPM_STAMP): package.json app/static/admin/modeler-entry.js app/static/admin/zh-cn-translate.js
 	npm install --no-audit --no-fund --loglevel=error
+	rm -rf $(DIST) && mkdir -p $(DIST)/bpmn-font $(DIST)/dmn-font
+	$(ESBUILD) app/static/admin/modeler-entry.js --bundle --minify --format=iife --target=es2019 \
+		--loader:.json=json --log-level=warning --outfile=$(DIST)/bpmn.js
+	cp node_modules/bpmn-js/dist/assets/diagram-js.css node_modules/bpmn-js/dist/assets/bpmn-js.css \
+		node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css $(DIST)/
+	cp -r node_modules/bpmn-js/dist/assets/bpmn-font/. $(DIST)/bpmn-font/
+	cp node_modules/dmn-js/dist/assets/dmn-js-*.css $(DIST)/
+	cp -r node_modules/dmn-js/dist/assets/dmn-font/. $(DIST)/dmn-font/
+	echo '*' > $(DIST)/.gitignore
 	touch $(NPM_STAMP)
 
 setup: $(STAMP) $(NPM_STAMP)
@@ -27,7 +42,7 @@ run: setup
 	APP_ENV=$${APP_ENV:-development} $(BIN)/flask --app app seed
 	APP_ENV=$${APP_ENV:-development} $(BIN)/python -m app.serve --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(NPM_STAMP)
 	$(BIN)/ruff check processes handlers app tests
 	$(BIN)/mypy processes handlers
 	$(BIN)/lint-imports
@@ -39,7 +54,9 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 bench: $(STAMP)
+	$(BIN)/python -m tests.bench.timer_latency
 	$(BIN)/python -m tests.bench.http_bench
+	$(BIN)/python -m tests.bench.supervision_bench
 
 scheduler: $(STAMP)
 	$(BIN)/flask --app app scheduler

@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         WTF_CSRF_TIME_LIMIT=None,
         JSON_AS_ASCII=False,
         TESTING=settings.env == "test",
+        DEMO_CLOCK=settings.demo_clock,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     rt = runtime or build_runtime(settings)
@@ -40,6 +41,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
     register_error_handlers(app)
+    from app.i18n import init_i18n
+
+    init_i18n(app)
 
     from app.cli import register_cli
 
