@@ -160,3 +160,38 @@ def _real_clock_after_test() -> Iterator[None]:
     from processes.clock import SystemClock, set_current_clock
 
     set_current_clock(SystemClock())
+
+
+# -- browser tests: one Playwright + Debian Chromium per session, the app on a free port -------------
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def playwright_browser() -> Iterator[Any]:
+    """Skipped when Chromium is missing (CI installs Debian's package)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(app: Any) -> Iterator[str]:
+    """The app served by werkzeug in a background thread, against the test database."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

@@ -7,7 +7,7 @@ from typing import Any
 from flask import jsonify, request
 
 from app.api import bp
-from app.api.routes import _json, auth_required
+from app.api.routes import _json, auth_required, task_body
 from app.extensions import actor_of, current_actor_user, uow
 from processes import queries
 from processes.collab import excel
@@ -68,13 +68,7 @@ def api_save_draft(task_id: str):
 @auth_required
 def api_submit(task_id: str):
     """Like /complete, plus the UI's checks: table rows, mandatory opinion, decision required."""
-    body = _json()
-    data = body.get("data", {})
-    if not isinstance(data, dict):
-        raise Invalid("data must be an object", [{"field": "data", "message": "应为对象"}])
-    version = body.get("version")
-    if version is not None and not isinstance(version, int):
-        raise Invalid("version must be an integer", [{"field": "version", "message": "应为整数"}])
+    data, version = task_body()
     inst = collab.submit_task(uow(), actor_of(current_actor_user()), task_id, data, version)
     return jsonify({"instance": queries.instance_view_by_id(uow(), inst.id)})
 

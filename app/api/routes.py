@@ -163,16 +163,22 @@ def unclaim(task_id: str):
     return jsonify(queries.task_view(row))
 
 
-@bp.post("/tasks/<task_id>/complete")
-@auth_required
-def complete(task_id: str):
+def task_body() -> tuple[dict[str, Any], int | None]:
+    """``{"data": {...}, "version": n?}`` of a task submission, checked."""
     body = _json()
     data = body.get("data", {})
     if not isinstance(data, dict):
         raise Invalid("data must be an object", [{"field": "data", "message": "应为对象"}])
     version = body.get("version")
-    if version is not None and not isinstance(version, int):
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
         raise Invalid("version must be an integer", [{"field": "version", "message": "应为整数"}])
+    return data, version
+
+
+@bp.post("/tasks/<task_id>/complete")
+@auth_required
+def complete(task_id: str):
+    data, version = task_body()
     user = current_actor_user()
     inst = instances.complete_task(uow(), actor_of(user), task_id, data, version)
     return jsonify({"instance": queries.instance_summary(uow(), user, inst.id)})

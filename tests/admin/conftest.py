@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,38 +19,20 @@ def flaky() -> Iterator[type[Flaky]]:
 
 
 # -- browser (Debian's Chromium through Playwright; skipped when missing) ----------------------------
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 BUNDLE = Path(__file__).resolve().parents[2] / "app" / "static" / "dist" / "bpmn.js"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
-
-
-@pytest.fixture(scope="module")  # module: stopped before another module starts its own Playwright
-def admin_browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    if not BUNDLE.exists():
-        pytest.skip("the diagram bundle is not built (make setup: npm install + esbuild)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
-def admin_server(app: Any) -> Iterator[str]:
-    from werkzeug.serving import make_server
+def admin_browser(playwright_browser: Any) -> Any:
+    if not BUNDLE.exists():
+        pytest.skip("the diagram bundle is not built (make setup: npm install + esbuild)")
+    return playwright_browser
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+
+@pytest.fixture
+def admin_server(live_server: str) -> str:
+    return live_server
 
 
 @pytest.fixture
