@@ -40,6 +40,11 @@ def uow() -> UnitOfWork:
     return runtime().uow()
 
 
+def ro_uow() -> UnitOfWork:
+    """For reads (lists, views, authentication): no write lock is taken."""
+    return runtime().uow(readonly=True)
+
+
 def _token_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="api-token")
 
@@ -56,7 +61,7 @@ def user_from_token(token: str) -> User:
         raise Unauthorized("the token has expired; get a new one at POST /api/v1/auth/token") from None
     except BadSignature:
         raise Unauthorized("the token is not valid") from None
-    user = load_user(uow(), int(payload["uid"]))
+    user = load_user(ro_uow(), int(payload["uid"]))
     if user is None or not user.active or user.auth_version != payload.get("v"):
         raise Unauthorized("the token is no longer valid (user deactivated or password changed)")
     return user
@@ -85,7 +90,7 @@ def init_app(app: Flask) -> None:
             uid, version = (int(x) for x in ident.split(":"))
         except ValueError:
             return None
-        user = load_user(runtime().uow(), uid)
+        user = load_user(ro_uow(), uid)
         if user is None or not user.active or user.auth_version != version:
             return None
         return SessionUser(user)
@@ -93,4 +98,4 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _sync_clock() -> None:
         if runtime().clock.movable and not request.path.startswith("/static"):
-            sync_clock(runtime().uow())
+            sync_clock(ro_uow())

@@ -32,7 +32,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
             # A write transaction from the start: two writers serialize instead of one failing
             # on lock upgrade. This is SQLite's equivalent of SELECT ... FOR UPDATE (ARCHITECTURE §3).
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Read-only units of work (lists, views, authentication) take no write lock.
+            readonly = conn.get_execution_options().get("readonly_uow")
+            conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -44,9 +46,10 @@ class UnitOfWork:
     Leaving the block without commit rolls back, so a failure leaves the old state, never half.
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], runtime: Any) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], runtime: Any, readonly: bool = False) -> None:
         self.session_factory = session_factory
         self.runtime = runtime  # processes.runtime.Runtime: engine, clock, settings
+        self.readonly = readonly
         self.session: Session | None = None
         self._depth = 0
 
@@ -64,6 +67,8 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         if self._depth == 0:
             self.session = self.session_factory()
+            if self.readonly:
+                self.session.connection(execution_options={"readonly_uow": True})
         self._depth += 1
         return self
 
@@ -80,6 +85,8 @@ class UnitOfWork:
                 self.session = None
 
     def commit(self) -> None:
+        if self.readonly:
+            raise RuntimeError("a read-only unit of work cannot commit")
         self.s.commit()
 
     def rollback(self) -> None:

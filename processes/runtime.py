@@ -23,8 +23,9 @@ class Runtime:
     engine: Engine
     clock: clockmod.Clock
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self)
+    def uow(self, readonly: bool = False) -> UnitOfWork:
+        """A unit of work; ``readonly`` ones (lists, views, authentication) take no write lock."""
+        return UnitOfWork(self.session_factory, self, readonly=readonly)
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -9,7 +9,7 @@ from typing import Any
 from flask import g, jsonify, request
 
 from app.api import bp
-from app.extensions import actor_of, csrf, current_actor_user, issue_token, runtime, uow, user_from_token
+from app.extensions import actor_of, csrf, current_actor_user, issue_token, ro_uow, runtime, uow, user_from_token
 from processes import queries
 from processes.errors import DomainError, Invalid, Unauthorized
 from processes.services import clock as clock_svc
@@ -70,7 +70,7 @@ def me():
 @bp.get("/process-definitions")
 @auth_required
 def list_definitions():
-    return jsonify(queries.list_definitions(uow(), current_actor_user()))
+    return jsonify(queries.list_definitions(ro_uow(), current_actor_user()))
 
 
 @bp.post("/process-definitions")
@@ -102,14 +102,14 @@ def start_instance():
         raise Invalid("business_key must be a string", [{"field": "business_key", "message": "应为字符串"}])
     user = current_actor_user()
     inst = instances.start_instance(uow(), actor_of(user), key, bk, variables)
-    return jsonify(queries.instance_summary(uow(), user, inst.id)), 201
+    return jsonify(queries.instance_summary(ro_uow(), user, inst.id)), 201
 
 
 @bp.get("/process-instances")
 @auth_required
 def list_instances():
     a = request.args
-    return jsonify(queries.list_instances(uow(), current_actor_user(), a.get("process_key"), a.get("state"),
+    return jsonify(queries.list_instances(ro_uow(), current_actor_user(), a.get("process_key"), a.get("state"),
                                           a.get("county"), a.get("business_key"), _int_arg("limit", 50),
                                           _int_arg("offset", 0, 10**9)))
 
@@ -118,9 +118,9 @@ def list_instances():
 @auth_required
 def get_instance(instance_id: int):
     user = current_actor_user()
-    view = queries.get_instance(uow(), user, instance_id)  # visibility checked before anything fires
+    view = queries.get_instance(ro_uow(), user, instance_id)  # visibility checked before anything fires
     if timers.fire_timers(uow(), instance_id):
-        view = queries.get_instance(uow(), user, instance_id)
+        view = queries.get_instance(ro_uow(), user, instance_id)
     return jsonify(view)
 
 
@@ -133,20 +133,20 @@ def instance_action(instance_id: int, action: str):
     fn = {"suspend": instances.suspend_instance, "resume": instances.resume_instance,
           "terminate": instances.terminate_instance, "retry": instances.retry_incident}[action]
     fn(uow(), actor, instance_id, reason)
-    return jsonify(queries.get_instance(uow(), current_actor_user(), instance_id))
+    return jsonify(queries.get_instance(ro_uow(), current_actor_user(), instance_id))
 
 
 @bp.get("/tasks")
 @auth_required
 def list_tasks():
-    return jsonify(queries.list_tasks(uow(), current_actor_user(), request.args.get("process_key"),
+    return jsonify(queries.list_tasks(ro_uow(), current_actor_user(), request.args.get("process_key"),
                                       _int_arg("limit", 100), _int_arg("offset", 0, 10**9)))
 
 
 @bp.get("/tasks/<task_id>")
 @auth_required
 def get_task(task_id: str):
-    return jsonify(queries.get_task(uow(), current_actor_user(), task_id))
+    return jsonify(queries.get_task(ro_uow(), current_actor_user(), task_id))
 
 
 @bp.post("/tasks/<task_id>/claim")
@@ -181,7 +181,7 @@ def complete(task_id: str):
     data, version = task_body()
     user = current_actor_user()
     inst = instances.complete_task(uow(), actor_of(user), task_id, data, version)
-    return jsonify({"instance": queries.instance_summary(uow(), user, inst.id)})
+    return jsonify({"instance": queries.instance_summary(ro_uow(), user, inst.id)})
 
 
 @bp.post("/messages")
@@ -194,7 +194,7 @@ def message():
     if errors:
         raise Invalid("name and business_key are required", errors)
     inst = instances.correlate_message(uow(), actor_of(current_actor_user()), name, bk, body.get("payload"))
-    return jsonify({"instance": queries.instance_view_by_id(uow(), inst.id)})
+    return jsonify({"instance": queries.instance_view_by_id(ro_uow(), inst.id)})
 
 
 @bp.get("/clock")
