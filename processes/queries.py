@@ -180,3 +180,11 @@ def instance_summary(uow: UnitOfWork, user: User, instance_id: int) -> dict[str,
         rows = uow.s.scalars(st.TASKS_OF_INSTANCE, {"iid": instance_id}).all()
         view["tasks"] = [task_view(r) for r in rows if may_act_on_task(user, r)]
         return view
+
+
+def users_with_role(uow: UnitOfWork, role: str) -> list[dict[str, Any]]:
+    """Active users holding ``role`` (for pickers such as the expert panel of Art. 13)."""
+    with uow:
+        rows = uow.s.execute(select(User.username, User.display_name).where(User.role == role, User.active.is_(True))
+                             .order_by(User.username)).all()
+        return [{"username": u, "display_name": d or u} for u, d in rows]

@@ -64,7 +64,10 @@ def form_values(fields: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict
             continue
         if fd["type"] == "json":
             cols = excel.columns_of(fd)
-            if cols:
+            if (fd.get("properties") or {}).get("users_of_role"):
+                if f"{fid}.__picker" in f:  # a checklist: unticked boxes send nothing
+                    values[fid] = [v for v in f.getlist(fid) if v]
+            elif cols:
                 rows: dict[int, dict[str, Any]] = {}
                 prefix = f"{fid}."
                 for key in f:
@@ -115,6 +118,8 @@ def render_task(task_id: str, values: dict[str, Any] | None = None, errors: list
     buttons_done = False
     for fd in view["fields"]:
         fd["columns"] = [c.as_dict() for c in excel.columns_of(fd)] if fd["type"] == "json" else []
+        picker_role = (fd.get("properties") or {}).get("users_of_role")
+        fd["user_choices"] = queries.users_with_role(uow(), picker_role) if picker_role else None
         # the form's decision (decision, *_decision or property buttons=true) is a row of buttons
         wants = fd["id"] == "decision" or fd["id"].endswith("_decision") or \
             str(fd.get("properties", {}).get("buttons", "")).lower() == "true"

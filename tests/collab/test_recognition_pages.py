@@ -41,3 +41,23 @@ def test_county_sees_checks_and_decision_buttons(app, api, rec):
     assert 'name="county_decision" value="recommend"' in html and 'data-table="survey"' not in html
     assert "自动核验结果" in html and "7.1c" in html
     assert Browser(app, "county-linqing").get(f"/tasks/{task['id']}").status_code == 404
+
+
+def test_reviewer_picks_the_expert_panel_from_a_checklist(app, api, rec):
+    """Art. 13 expert panel: the reviewer ticks experts instead of typing user names."""
+    rec.apply()
+    rec.survey()
+    rec.recommend()
+    task = rec.task("reviewer", "municipal_review")
+    b = Browser(app, "reviewer")
+    b.post(f"/tasks/{task['id']}/claim")
+    html = b.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert 'data-testid="picker-experts"' in html
+    assert html.count('type="checkbox" name="experts"') == 3
+    r = b.post(f"/tasks/{task['id']}", {"review_action": "proceed", "onsite_check": "false",
+                                        "experts.__picker": "1", "experts": ["expert1", "expert3"],
+                                        "_action": "submit"})
+    assert r.status_code in (200, 302), r.get_data(as_text=True)[:500]
+    assert [t["element_id"] for t in api.as_user("expert1").tasks()] == ["expert_review"]
+    assert api.as_user("expert2").tasks() == []
+    assert [t["element_id"] for t in api.as_user("expert3").tasks()] == ["expert_review"]
