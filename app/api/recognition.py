@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify, request, send_file
 
 from app.api import bp
 from app.api.routes import auth_required
@@ -109,3 +109,11 @@ def add_register_entry():
                                   b.get("valid_from"), b.get("valid_to"), b.get("certificate_no"),
                                   b.get("revoked_on"), str(b.get("note", "")))
     return jsonify(view), 201
+
+
+@bp.get("/applications/<business_key>/objection-attachments/<sha256>")
+@auth_required
+def objection_attachment(business_key: str, sha256: str):
+    """The file an objector attached (Art. 13): the bureau only."""
+    path, mime, name = rec.objection_attachment(uow(), actor_of(current_actor_user()), business_key, sha256)
+    return send_file(path, mimetype=mime, download_name=name, as_attachment=True)

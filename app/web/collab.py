@@ -131,7 +131,8 @@ def render_task(task_id: str, values: dict[str, Any] | None = None, errors: list
     ctx = {
         "task": view, "values": values, "errors": _errors_by_field(errors), "cell_errors": _cell_errors(errors),
         "all_errors": errors, "instance": instance, "summary": summary_of(data),
-        "check_results": data.get("check_results") or [], "timeline": collab.timeline(uow(), view["instance_id"]),
+        "check_results": data.get("check_results") or [],
+        "objection": data.get("objection") if isinstance(data.get("objection"), dict) else None, "timeline": collab.timeline(uow(), view["instance_id"]),
         "delegation": collab.delegation_of(uow(), task_id),
         "is_holder": holder_id == user.id, "colleagues": [], "copy_targets": [],
         "open_tasks": collab.open_tasks_of(uow(), view["instance_id"]),

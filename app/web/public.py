@@ -11,7 +11,8 @@ import time
 from collections import deque
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
 
 from app.extensions import uow
 from app.web import bp
@@ -85,7 +86,10 @@ def public_objection_post(business_key: str):
                                errors={"_form": ["提交过于频繁：同一地址每小时最多提交 "
                                                  f"{OBJECTIONS_PER_HOUR} 次异议，请稍后再试"]}), 429
     try:
-        result = rec.file_objection(uow(), business_key, values["name"], values["contact"], values["reasons"])
+        upload = request.files.get("attachment")
+        attachment = (upload.filename or "", upload.read()) if upload is not None and upload.filename else None
+        result = rec.file_objection(uow(), business_key, values["name"], values["contact"], values["reasons"],
+                                    attachment)
     except Invalid as exc:
         errors: dict[str, list[str]] = {}
         for e in exc.errors:
@@ -97,3 +101,13 @@ def public_objection_post(business_key: str):
                                errors={"_form": [exc.message]}, closed=True), exc.status
     flash(result.get("message", "异议已受理"), "ok")
     return redirect(url_for("web.public_publicity"))
+
+
+@bp.get("/applications/<business_key>/objection-attachments/<sha256>")
+@login_required
+def objection_attachment_download(business_key: str, sha256: str):
+    """The objector's attachment, for the bureau's investigation (login; reviewers and admins only)."""
+    from processes.services.core import Actor
+
+    path, mime, name = _rec().objection_attachment(uow(), Actor.of(current_user.user), business_key, sha256)
+    return send_file(path, mimetype=mime, download_name=name, as_attachment=True)

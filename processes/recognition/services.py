@@ -17,7 +17,7 @@ from processes.clock import CST
 from processes.db import UnitOfWork
 from processes.errors import Conflict, Forbidden, Invalid, NotFound
 from processes.forms import fields_of, validate_form
-from processes.models import ProcessDefinition, ProcessInstance, TaskIndex
+from processes.models import AuditEntry, ProcessDefinition, ProcessInstance, TaskIndex
 from processes.recognition.models import (
     REGISTER_STATUSES,
     Application,
@@ -192,12 +192,37 @@ def withdraw_application(uow: UnitOfWork, actor: Actor, business_key: str, reaso
         return application_view(uow, app)
 
 
-def file_objection(uow: UnitOfWork, business_key: str, name: str, contact: str, reasons: str) -> dict[str, Any]:
-    """Art. 13: anyone may object during the 5-working-day publicity (no login: actor 'public')."""
+def _checked_upload(uow: UnitOfWork, content: bytes, field: str = "file") -> tuple[str, str, str]:
+    """(mime, extension, sha256) of an upload that is a PDF, JPEG or PNG within the size limit."""
+    limit = int(uow.runtime.settings.upload_max_mb)
+    if not content:
+        raise Invalid("文件为空", [{"field": field, "message": "文件为空"}])
+    if len(content) > limit * 1024 * 1024:
+        raise Invalid(f"文件超过 {limit} MB 的上限", [{"field": field, "message": f"不得超过 {limit} MB"}])
+    kind = _sniff(content)
+    if kind is None:
+        raise Invalid("只接受 PDF、JPEG、PNG 文件", [{"field": field, "message": "只接受 PDF、JPEG、PNG"}])
+    return kind[0], kind[1], hashlib.sha256(content).hexdigest()
+
+
+def file_objection(uow: UnitOfWork, business_key: str, name: str, contact: str, reasons: str,
+                   attachment: tuple[str, bytes] | None = None) -> dict[str, Any]:
+    """Art. 13: anyone may object during the 5-working-day publicity (no login: actor 'public'),
+    optionally with one supporting file (PDF, JPEG or PNG) that only the bureau can open."""
     errors = [{"field": f, "message": "必填"} for f, v in (("name", name), ("contact", contact), ("reasons", reasons))
               if not isinstance(v, str) or not v.strip()]
+    stored: dict[str, Any] | None = None
+    if attachment is not None and attachment[1]:
+        try:
+            mime, ext, digest = _checked_upload(uow, attachment[1], "attachment")
+        except Invalid as exc:
+            errors.extend(exc.errors)
+        else:
+            stored = {"file_name": Path(attachment[0] or f"attachment{ext}").name[:255], "mime": mime,
+                      "size": len(attachment[1]), "sha256": digest, "ext": ext}
     if errors:
-        raise Invalid("请填写异议人姓名、联系方式和异议理由", errors)
+        raise Invalid("请填写异议人姓名、联系方式和异议理由" if any(e["field"] != "attachment" for e in errors)
+                      else "附件不符合要求", errors)
     with uow:
         app = _application(uow, business_key)
         now = uow.runtime.now()
@@ -209,8 +234,13 @@ def file_objection(uow: UnitOfWork, business_key: str, name: str, contact: str, 
                   f"{app.publicity_end.astimezone(CST).date().isoformat()}")
         if now > app.publicity_end or app.status != "publicity":
             raise Conflict(f"公示期已结束（公示期 {period}），异议不再受理")
-        payload = {"name": name.strip(), "contact": contact.strip(), "reasons": reasons.strip(),
-                   "filed_at": now.isoformat()}
+        payload: dict[str, Any] = {"name": name.strip(), "contact": contact.strip(), "reasons": reasons.strip(),
+                                   "filed_at": now.isoformat()}
+        if stored is not None and attachment is not None:
+            folder = Path(uow.runtime.settings.instance_path) / "uploads" / business_key / "objections"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{stored['sha256']}{stored.pop('ext')}").write_bytes(attachment[1])
+            payload["attachment"] = stored
         try:
             correlate_message(uow, PUBLIC, "objection", business_key, payload, check_access=False)
         except NotFound:
@@ -342,3 +372,24 @@ def add_register_entry(uow: UnitOfWork, actor: Actor, unit_name: str, credit_cod
         record(uow, actor, "register.entry_added", data=view)
         uow.commit()
         return view
+
+
+def objection_attachment(uow: UnitOfWork, actor: Actor, business_key: str, sha256: str) -> tuple[Path, str, str]:
+    """(path, mime, file name) of an objection's attachment: the bureau only (the public filer's
+    evidence may hold personal data, Art. 22)."""
+    if actor.role not in ("municipal_reviewer", "admin"):
+        raise Forbidden("只有市工业和信息化局可以查看异议附件")
+    if not sha256.isalnum() or len(sha256) != 64:
+        raise NotFound("没有这个附件")
+    with uow:
+        app = _application(uow, business_key)
+        for e in uow.s.scalars(select(AuditEntry).where(AuditEntry.action == "message.correlated",
+                                                        AuditEntry.instance_id == app.instance_id)):
+            att = ((e.data or {}).get("payload") or {}).get("attachment")
+            if att and att.get("sha256") == sha256:
+                folder = Path(uow.runtime.settings.instance_path) / "uploads" / business_key / "objections"
+                found = next(iter(folder.glob(f"{sha256}.*")), None)
+                if found is None:
+                    break
+                return found, att.get("mime", "application/octet-stream"), att.get("file_name", found.name)
+    raise NotFound("没有这个附件")
