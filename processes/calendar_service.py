@@ -298,10 +298,12 @@ def track_deadlines(loaded: Loaded, snap: Any, state: str) -> None:
             task = loaded.wf.get_task_from_id(UUID(task_id))
             value = task.internal_data.get("event_value") if task is not None else None
             live[("timer", task_id)] = (element_id, _by_value.get(value) if isinstance(value, str) else None)
-        for task_id, element_id, due_at in uow.s.execute(
-                select(TaskIndex.task_id, TaskIndex.element_id, TaskIndex.due_at)
-                .where(TaskIndex.instance_id == inst.id, TaskIndex.due_at.is_not(None))):
-            live[("task", task_id)] = (element_id, _by_instant.get(due_at) if due_at is not None else None)
+        # a task has a due date only through its diagram's `due` property: skip the query otherwise
+        if any((t.extensions or {}).get("due") for t in snap.user_tasks):
+            for task_id, element_id, due_at in uow.s.execute(
+                    select(TaskIndex.task_id, TaskIndex.element_id, TaskIndex.due_at)
+                    .where(TaskIndex.instance_id == inst.id, TaskIndex.due_at.is_not(None))):
+                live[("task", task_id)] = (element_id, _by_instant.get(due_at) if due_at is not None else None)
     live_ids = sorted({tid for _, tid in live})
     cond = or_(Deadline.open.is_(True), Deadline.task_id.in_(live_ids)) if live_ids else Deadline.open.is_(True)
     rows = {(r.kind, r.task_id): r for r in uow.s.scalars(

@@ -141,6 +141,7 @@ class Engine:
         self.timeout_s = timeout_s
         self._specs: dict[int, ParsedDefinition] = {}
         self.definitions: dict[int, Any] = {}  # definition rows (immutable once deployed)
+        self.user_ids: dict[str, int] = {}  # user name → id (names are never changed or reused)
         self._lock = threading.Lock()
 
     # -- specs -------------------------------------------------------------------------------

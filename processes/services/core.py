@@ -240,7 +240,12 @@ def _refresh_task_index(loaded: Loaded, user_tasks: list[Any], now: datetime) ->
         if assignee_name:
             assignee_name = str(assignee_name)
             if assignee_name not in usernames:
-                uid = uow.s.execute(st.USER_ID_BY_NAME, {"username": assignee_name}).scalar()
+                # user names are never changed or reused: their ids are cached per runtime
+                uid = uow.runtime.engine.user_ids.get(assignee_name)
+                if uid is None:
+                    uid = uow.s.execute(st.USER_ID_BY_NAME, {"username": assignee_name}).scalar()
+                    if uid is not None:
+                        uow.runtime.engine.user_ids[assignee_name] = uid
                 if uid is not None:
                     usernames[assignee_name] = uid
             assignee_id = usernames.get(assignee_name)

@@ -113,12 +113,14 @@ def _task_row(uow: UnitOfWork, task_id: str) -> TaskIndex:
 def _lock_for_task(uow: UnitOfWork, task_id: str) -> tuple[Loaded, TaskIndex]:
     row = _task_row(uow, task_id)
     loaded = lock_instance(uow, row.instance_id)
-    # re-read under the lock: a concurrent completion may have removed it meanwhile
-    uow.s.expire(row)
-    fresh = uow.s.scalars(st.TASK_BY_ID, {"task_id": task_id}).first()
-    if fresh is None:
-        raise Conflict(f"task {task_id} was completed by someone else")
-    row = fresh
+    if uow.is_postgres:
+        # re-read under the row lock: a concurrent completion may have removed it meanwhile (on SQLite
+        # the transaction holds the write lock since BEGIN IMMEDIATE, so the first read is current)
+        uow.s.expire(row)
+        fresh = uow.s.scalars(st.TASK_BY_ID, {"task_id": task_id}).first()
+        if fresh is None:
+            raise Conflict(f"task {task_id} was completed by someone else")
+        row = fresh
     if loaded.instance.state == "suspended":
         raise Conflict(f"instance {loaded.instance.id} is suspended")
     if loaded.instance.state == "terminated":
