@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
+
+_BEIJING = timezone(timedelta(hours=8), "CST")
 
 
 class Lookups(Protocol):
@@ -37,7 +39,8 @@ class HandlerContext:
 
     @property
     def today(self) -> date:
-        return self.now.date()
+        """Today's date in Beijing (UTC+8): the measure's dates are local dates."""
+        return self.now.astimezone(_BEIJING).date()
 
 
 Handler = Callable[[Mapping[str, Any], HandlerContext], Mapping[str, Any]]
