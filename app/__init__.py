@@ -8,11 +8,15 @@ from typing import Any
 from flask import Flask
 
 from processes.runtime import Runtime, build_runtime
-from processes.settings import Settings, load_settings
+from processes.settings import Settings, SettingsError, load_settings
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None, **overrides: Any) -> Flask:
-    settings = settings or load_settings(**overrides)
+    if settings is None:
+        try:
+            settings = load_settings(**overrides)
+        except SettingsError as exc:  # say what is wrong, not a traceback
+            raise SystemExit(f"configuration error: {exc}") from None
     app = Flask(__name__, instance_path=settings.instance_path, instance_relative_config=True)
     app.config.update(
         SECRET_KEY=settings.secret_key,
