@@ -96,26 +96,23 @@ def dashboard(uow: UnitOfWork, user: User, county_names: dict[str, str] | None =
 
 
 def _compliance(uow: UnitOfWork) -> list[dict[str, Any]] | None:
-    """Quarterly report compliance per quarter, if the supervision area keeps a report table with a
-    quarter and a status/submitted column (shown as on time / late / missing)."""
-    for name in ("quarterly_report", "supervision_report", "report"):
-        t = optional_table(name)
-        if t is None:
-            continue
-        cols = t.c
-        q = next((cols[c] for c in ("period", "quarter_label", "quarter") if c in cols), None)
-        status = next((cols[c] for c in ("status", "state") if c in cols), None)
-        if q is None or status is None:
-            continue
-        rows = uow.s.execute(select(q, status, func.count()).group_by(q, status).order_by(q)).all()
-        per: dict[str, dict[str, int]] = defaultdict(dict)
-        for period, st, n in rows:
-            per[str(period)][str(st)] = n
-        out = []
-        for period, by in per.items():
-            total = sum(by.values()) or 1
-            ok = sum(n for s, n in by.items() if s in ("submitted", "on_time", "accepted", "approved", "completed"))
-            out.append({"label": period, "by_status": by, "value": ok, "total": total,
-                        "pct": round(100 * ok / total, 1)})
-        return out
-    return None
+    """Art. 19: the share of quarterly reports filed on time, per quarter (``2026Q1 3/4 on time``),
+    from the supervision area's report table when it is installed."""
+    t = optional_table("quarterly_report")
+    if t is None or not {"year", "quarter", "submitted_at", "late"} <= set(t.c.keys()):
+        return None
+    c = t.c
+    rows = uow.s.execute(select(c.year, c.quarter, c.submitted_at.is_not(None), c.late, func.count())
+                         .group_by(c.year, c.quarter, c.submitted_at.is_not(None), c.late)
+                         .order_by(c.year, c.quarter)).all()
+    per: dict[str, dict[str, int]] = defaultdict(lambda: {"on_time": 0, "late": 0, "not_filed": 0})
+    for year, quarter, filed, late, n in rows:
+        key = "not_filed" if not filed else ("late" if late else "on_time")
+        per[f"{year}Q{quarter}"][key] += n
+    out = []
+    for period, by in per.items():
+        total = sum(by.values()) or 1
+        pct = round(100 * by["on_time"] / total, 1)
+        out.append({"label": f"{period}（{by['on_time']}/{total} 按时）", "by_status": by, "value": pct,
+                    "total": total, "pct": pct})
+    return out
