@@ -84,3 +84,21 @@ def home():
     mine = collab.list_tasks(uow(), user, "mine", collab.ListQuery(per_page=10))
     claimable = collab.list_tasks(uow(), user, "claimable", collab.ListQuery(per_page=5))
     return render_template("home.html", user=user, counts=counts, mine=mine, claimable=claimable)
+
+
+@bp.app_template_filter("local_time")
+def local_time(value: object) -> str:
+    """An ISO instant (or datetime) as Beijing time, ``YYYY-MM-DD HH:MM``: what staff read."""
+    from datetime import datetime
+
+    from processes.clock import CST
+
+    if value in (None, ""):
+        return "—"
+    try:
+        dt = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if dt.tzinfo is None:
+        return dt.strftime("%Y-%m-%d %H:%M")
+    return dt.astimezone(CST).strftime("%Y-%m-%d %H:%M")

@@ -123,3 +123,11 @@ def test_list_filters_sorting_paging(api, runtime):
     assert api.get("/api/v1/task-lists/claimable?process=nope").get_json()["total"] == 0
     counts = api.get("/api/v1/task-counts").get_json()
     assert counts["claimable"] == 3 and counts["mine"] == 0
+
+
+def test_times_are_shown_in_beijing_time():
+    from app.web.routes import local_time
+
+    assert local_time("2026-11-29T12:45:00+00:00") == "2026-11-29 20:45"
+    assert local_time("2026-12-31T16:30:00+00:00") == "2027-01-01 00:30"
+    assert local_time(None) == "—" and local_time("not a time") == "not a time"
