@@ -52,7 +52,7 @@ class Deadline(Base):
     )
 
 
-NOTIFICATION_KINDS = ("new_task", "returned", "urged", "due_soon", "overdue", "outcome")
+NOTIFICATION_KINDS = ("new_task", "returned", "urged", "due_soon", "overdue", "outcome", "calendar")
 
 
 class Notification(Base):

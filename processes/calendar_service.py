@@ -315,6 +315,8 @@ def track_deadlines(loaded: Loaded, snap: Any, state: str) -> None:
         if c is None:
             continue
         fresh = _deadline_row(inst.id, key[0], key[1], element_id, c, now)
+        if fresh.provisional:
+            _warn_admins(uow, fresh)
         if row is None:
             uow.s.add(fresh)
         else:  # the same task waits again (e.g. resumed): reopen with the new computation
@@ -534,3 +536,18 @@ def unknown_years_ahead(uow: UnitOfWork, days: int = 400) -> list[int]:
     cal = current_calendar()
     today = uow.runtime.now().astimezone(CST).date()
     return list(cal.unknown_years_between(today, today + timedelta(days=days)))
+
+
+def _warn_admins(uow: UnitOfWork, row: Deadline) -> None:
+    """DOMAIN §6: a deadline in a year without a published calendar is flagged to the admins, once
+    per year, so they load that year's schedule."""
+    from processes.models import User
+    from processes.notifications import notify
+
+    years = ", ".join(str(y) for y in row.unknown_years or [])
+    admin_ids = uow.s.scalars(select(User.id).where(User.role == "admin", User.active.is_(True))).all()
+    for uid in admin_ids:
+        notify(uow, uid, "calendar", f"{years} 年工作日历未发布：有临时期限",
+               f"实例 {row.instance_id} 的期限 {str(row.value)[:10]} 按周一至周五临时计算（{years} 年节假日安排尚未载入）。"
+               "载入该年日历后将自动重新计算。", link="/admin/calendar", instance_id=row.instance_id,
+               dedup_key=f"provisional-year-{years}")

@@ -179,3 +179,14 @@ def test_deadline_kept_in_a_variable_is_recomputed_with_its_timer(api, clock, ru
     assert detail["timers"][0]["due_at"].startswith("2027-01-04T15:59:59")
     clock.set_state(datetime(2027, 1, 5, 0, 0, 1, tzinfo=CST), td(0))
     assert api.instance(iid)["state"] == "completed"
+
+
+def test_admins_are_told_once_when_a_deadline_falls_in_an_unpublished_year(api, clock, runtime):
+    """DOMAIN §6: never silently count Mon–Fri — the admin is told, once per missing year."""
+    _start_publicity(api, clock)
+    _start_publicity(api, clock)
+    items = api.as_user("admin").get("/api/v1/notifications").get_json()["items"]
+    calendar_notes = [n for n in items if n["kind"] == "calendar"]
+    assert len(calendar_notes) == 1 and "2027" in calendar_notes[0]["title"]
+    others = api.as_user("reviewer").get("/api/v1/notifications").get_json()["items"]
+    assert [n for n in others if n["kind"] == "calendar"] == []
