@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from handlers.dossier import application_report, recommendation_form
 from handlers.recognition_steps import beijing_date
@@ -201,7 +201,13 @@ def open_round(uow: UnitOfWork, **_: Any) -> dict[str, Any] | None:
 
 @lookup("applications_of")
 def applications_of(uow: UnitOfWork, credit_code: str, **_: Any) -> list[dict[str, Any]]:
-    """Open (not yet ended) applications of the unit, for the once-per-round rule (Art. 15)."""
+    """Open (not yet ended) applications of the unit, for the once-per-round rule (Art. 15).
+
+    On PostgreSQL a transaction-scoped advisory lock on the credit code makes two simultaneous
+    submissions of one unit check one after the other, so the second sees the first (SQLite's write
+    transactions are serial already)."""
+    if uow.is_postgres:
+        uow.s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:code))"), {"code": credit_code.strip().upper()})
     rows = uow.s.scalars(select(Application).where(Application.credit_code == credit_code.strip().upper(),
                                                    Application.status.in_(OPEN_STATUSES)))
     return [{"business_key": a.business_key, "round_id": a.round_id, "status": a.status} for a in rows]
