@@ -4,6 +4,7 @@ clean tables per test, the app, an API client that logs in as the demo users, an
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -195,3 +196,29 @@ def live_server(app: Any) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+class PageClient:
+    """A logged-in test client that sends the page's CSRF token with every form."""
+
+    def __init__(self, app, username: str) -> None:  # type: ignore[no-untyped-def]
+        self.c = app.test_client()
+        self.token = ""
+        self.get("/login")
+        r = self.post("/login", {"username": username, "password": "demo"})
+        assert r.status_code == 302, r.text
+
+    def get(self, url: str, **kw):  # type: ignore[no-untyped-def]
+        r = self.c.get(url, **kw)
+        m = r.mimetype == "text/html" and re.search(r'name="csrf_token" value="([^"]+)"', r.get_data(as_text=True))
+        if m:
+            self.token = m.group(1)
+        return r
+
+    def post(self, url: str, data: dict | None = None, **kw):  # type: ignore[no-untyped-def]
+        body = dict(data or {})
+        body.setdefault("csrf_token", self.token)
+        return self.c.post(url, data=body, **kw)
+
+    def post_json(self, url: str, body: dict):  # type: ignore[no-untyped-def]
+        return self.c.post(url, json=body, headers={"X-CSRFToken": self.token})

@@ -4,36 +4,12 @@ imports, verbs, CSRF, and no other county's or applicant's data by changing an i
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 
 from processes.collab import excel
 from tests.collab.helpers import COLLAB_BPMN, Flow, add_user, collab_at_county_review, sample_at_county_review
-
-
-class Browser:
-    """A logged-in test client that sends the page's CSRF token with every form."""
-
-    def __init__(self, app, username: str) -> None:  # type: ignore[no-untyped-def]
-        self.c = app.test_client()
-        self.token = ""
-        r = self.get("/login")
-        assert r.status_code == 200
-        r = self.post("/login", {"username": username, "password": "demo"})
-        assert r.status_code == 302, r.text
-
-    def get(self, url: str, **kw):  # type: ignore[no-untyped-def]
-        r = self.c.get(url, **kw)
-        m = r.mimetype == "text/html" and re.search(r'name="csrf_token" value="([^"]+)"', r.get_data(as_text=True))
-        if m:
-            self.token = m.group(1)
-        return r
-
-    def post(self, url: str, data: dict | None = None, **kw):  # type: ignore[no-untyped-def]
-        body = dict(data or {})
-        body.setdefault("csrf_token", self.token)
-        return self.c.post(url, data=body, **kw)
+from tests.conftest import PageClient as Browser  # noqa: F401 - used by other modules too
 
 
 @pytest.fixture
