@@ -13,6 +13,7 @@ from processes.db import UnitOfWork
 from processes.errors import Forbidden, NotFound
 from processes.forms import fields_of
 from processes.models import AuditEntry, ProcessDefinition, ProcessInstance, TaskIndex, Timer, User
+from processes.services.core import definition_by_id, load_for_reading
 
 
 def task_view(row: TaskIndex) -> dict[str, Any]:
@@ -65,20 +66,12 @@ def get_task(uow: UnitOfWork, user: User, task_id: str) -> dict[str, Any]:
         view["may_act"] = may_act_on_task(user, row)
         view["instance_version"] = inst.lock_version
         view["draft"] = row.draft
-        view["data"] = _task_data(uow, inst, definition, row.task_id)
+        task = load_for_reading(uow, inst).get_task_from_id(UUID(row.task_id))
+        view["data"] = dict(task.data) if task is not None else {}
         return view
 
 
-def _task_data(uow: UnitOfWork, inst: ProcessInstance, definition: ProcessDefinition, task_id: str) -> dict:
-    parsed = uow.runtime.engine.parsed(definition.id, definition.sources, definition.key)
-    wf = uow.runtime.engine.load(parsed, inst.workflow, uow.runtime.engine.script_engine(lambda t: None))
-    task = wf.get_task_from_id(UUID(task_id))
-    return dict(task.data) if task is not None else {}
-
-
 def instance_view(uow: UnitOfWork, inst: ProcessInstance, detail: bool = False) -> dict[str, Any]:
-    from processes.services.core import definition_by_id
-
     definition = definition_by_id(uow, inst.definition_id)
     view: dict[str, Any] = {
         "id": inst.id, "process_key": inst.process_key, "version": definition.version if definition else None,
@@ -88,8 +81,7 @@ def instance_view(uow: UnitOfWork, inst: ProcessInstance, detail: bool = False) 
         "active_elements": inst.active_elements, "incident": inst.incident, "lock_version": inst.lock_version,
     }
     if detail and definition is not None:
-        parsed = uow.runtime.engine.parsed(definition.id, definition.sources, definition.key)
-        wf = uow.runtime.engine.load(parsed, inst.workflow, uow.runtime.engine.script_engine(lambda t: None))
+        wf = load_for_reading(uow, inst)
         view["variables"] = dict(wf.data) if wf.is_completed() else _merged_data(wf)
         view["tasks"] = [task_view(r) for r in uow.s.scalars(select(TaskIndex).where(TaskIndex.instance_id ==
                                                                                         inst.id))]

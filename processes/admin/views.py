@@ -21,6 +21,7 @@ from processes.models import (
     Timer,
     User,
 )
+from processes.services.core import load_for_reading
 
 ADMIN_ROLES = ("admin",)
 OWNER_ROLES = ("admin", "process_owner")
@@ -182,19 +183,13 @@ def diagram_state(uow: UnitOfWork, user: User, instance_id: int) -> dict[str, An
             raise NotFound(f"process instance {instance_id} does not exist")
         definition = uow.s.get(ProcessDefinition, inst.definition_id)
         assert definition is not None
-        wf = load_readonly(uow, definition, inst)
+        wf = load_for_reading(uow, inst)
         result = element_states(wf, definition.sources[definition.bpmn_file])
         if inst.incident and inst.incident.get("element_id"):
             result["elements"][inst.incident["element_id"]] = "failed"
         result.update({"instance_id": inst.id, "state": inst.state, "definition_id": definition.id,
                        "version": definition.version, "xml": definition.sources[definition.bpmn_file]})
         return result
-
-
-def load_readonly(uow: UnitOfWork, definition: ProcessDefinition, inst: ProcessInstance) -> Any:
-    eng = uow.runtime.engine
-    parsed = eng.parsed(definition.id, definition.sources, definition.key)
-    return eng.load(parsed, inst.workflow, eng.script_engine(lambda t: None))
 
 
 # -- instance page ---------------------------------------------------------------------------------
@@ -206,7 +201,7 @@ def instance_detail(uow: UnitOfWork, user: User, instance_id: int) -> dict[str, 
             raise NotFound(f"process instance {instance_id} does not exist")
         definition = uow.s.get(ProcessDefinition, inst.definition_id)
         assert definition is not None
-        wf = load_readonly(uow, definition, inst)
+        wf = load_for_reading(uow, inst)
         from processes.queries import _merged_data
 
         variables = dict(wf.data) if wf.is_completed() else _merged_data(wf)

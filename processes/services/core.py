@@ -120,6 +120,15 @@ def definition_by_id(uow: UnitOfWork, definition_id: int) -> ProcessDefinition:
     return found
 
 
+def load_for_reading(uow: UnitOfWork, instance: ProcessInstance) -> Any:
+    """The instance's workflow for reading only (views, task data, diagram colouring): nothing is
+    run, locked or saved, so no handler context is needed."""
+    definition = definition_by_id(uow, instance.definition_id)
+    engine = uow.runtime.engine
+    parsed = engine.parsed(definition.id, definition.sources, definition.key)
+    return engine.load(parsed, instance.workflow, engine.script_engine(lambda task: None))
+
+
 def run_engine(loaded: Loaded) -> dict[str, Any] | None:
     """Run until the workflow waits. A failing handler/script becomes an incident, not a crash."""
     try:
