@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-
+import processes.admin.models  # noqa: F401  issue 7: drafts, scenarios
+import processes.calendar_models  # noqa: F401  issue 4: holiday years, deadlines, notifications
+import processes.collab.models  # noqa: F401  issue 6: copies, urges, delegations
+import processes.recognition.models  # noqa: F401  issue 3: rounds, applications, materials, register
+import processes.supervision.models  # noqa: F401  issue 5: reports, aggregates, spot checks, revocations
 from processes.models import Base
-
-# Area model modules. Each area owns its module and its own Alembic migration (a branch off 0001;
-# `upgrade heads` applies them all).
-AREA_MODEL_MODULES = (
-    "processes.recognition.models",  # issue 3: rounds, applications, register
-    "processes.calendar_models",  # issue 4: loaded holiday years, deadlines, notifications
-    "processes.collab.models",  # issue 6: task history, copies, urges, notifications, uploads
-    "processes.admin.models",  # issue 7: drafts, scenarios
-    "processes.supervision.models",  # issue 5
-)
-
-for _name in AREA_MODEL_MODULES:
-    try:
-        importlib.import_module(_name)
-    except ModuleNotFoundError as exc:
-        if exc.name is None or not _name.startswith(exc.name):
-            raise
 
 __all__ = ["Base"]

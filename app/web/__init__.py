@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
-
 from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from app.web import routes  # noqa: E402,F401
-
-# area modules register their pages on `bp` (each area owns its module)
-for _area in ("recognition", "calendar", "collab", "admin", "supervision", "public"):
-    try:
-        importlib.import_module(f"app.web.{_area}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"app.web.{_area}":
-            raise
+# each area module registers its routes on `bp`
+from app.web import (  # noqa: E402,F401
+    admin,
+    calendar,
+    collab,
+    public,
+    routes,  # noqa: E402,F401
+    supervision,
+)

@@ -23,8 +23,6 @@ from processes.services import deploy as deploy_svc
 from processes.services import instances as inst_svc
 from processes.services import users as users_svc
 
-STATE_NAMES = {"running": "办理中", "waiting": "等待中", "completed": "已完成", "suspended": "已挂起",
-               "incident": "故障", "terminated": "已终止"}
 FILTERS = ("process_key", "version", "state", "county", "round", "step", "overdue", "business_key")
 
 
@@ -63,7 +61,7 @@ ACTION_NAMES = {"instance.started": "发起", "task.completed": "完成任务", 
 def _admin_globals() -> dict[str, Any]:
     from processes.clock import CST
 
-    return {"STATE_NAMES": STATE_NAMES, "admin_json": _json_script, "CST_TZ": CST, "ACTION_NAMES": ACTION_NAMES}
+    return {"admin_json": _json_script, "CST_TZ": CST, "ACTION_NAMES": ACTION_NAMES}
 
 
 # -- monitor ---------------------------------------------------------------------------------------------

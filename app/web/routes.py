@@ -17,8 +17,9 @@ from processes.services import users
 
 ROLE_NAMES = {"applicant": "申报单位", "county_officer": "县级主管部门", "municipal_reviewer": "市局审核员",
               "expert": "评审专家", "process_owner": "流程管理员", "admin": "系统管理员"}
-STATE_NAMES = {"running": "办理中", "waiting": "等待中", "completed": "已办结", "suspended": "已挂起",
-               "incident": "异常", "terminated": "已终止"}
+# the one vocabulary of instance states shown on every page (staff and admin)
+STATE_NAMES = {"running": "办理中", "waiting": "等待中", "completed": "已完成", "suspended": "已挂起",
+               "incident": "故障", "terminated": "已终止"}
 DECISION_NAMES = {"approve": "同意", "approved": "同意", "decline": "不同意", "reject": "不同意",
                   "rejected": "不同意", "return": "退回补正", "upheld": "异议成立", "dismissed": "异议不成立"}
 
