@@ -7,8 +7,26 @@ from typing import Any
 
 from flask import Flask
 
+from app import extensions
+from app.api import admin as api_admin
+from app.api import auth as api_auth
+from app.api import calendar as api_calendar
+from app.api import instances as api_instances
+from app.api import notifications as api_notifications
+from app.api import recognition as api_recognition
+from app.api import supervision as api_supervision
+from app.api import tasks as api_tasks
+from app.cli import register_cli
+from app.errors import register_error_handlers
+from app.i18n import init_i18n
+from app.templating import init_templating
+from app.web import admin, calendar, home, notifications, public, recognition, supervision, tasks
 from processes.runtime import Runtime, build_runtime
 from processes.settings import Settings, SettingsError, load_settings
+
+PAGES = (home.bp, tasks.bp, notifications.bp, recognition.bp, public.bp, supervision.bp, calendar.bp, admin.bp)
+API = (api_auth.bp, api_instances.bp, api_tasks.bp, api_notifications.bp, api_recognition.bp, api_supervision.bp,
+       api_calendar.bp, api_admin.bp)
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None, **overrides: Any) -> Flask:
@@ -34,23 +52,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.extensions["runtime"] = rt
     app.extensions["settings"] = settings
 
-    from app import extensions
-
     extensions.init_app(app)
-
-    from app.api import bp as api_bp
-    from app.errors import register_error_handlers
-    from app.web import bp as web_bp
-
-    app.register_blueprint(api_bp)
-    app.register_blueprint(web_bp)
+    for bp in PAGES:
+        app.register_blueprint(bp)
+    for bp in API:
+        extensions.csrf.exempt(bp)  # API clients authenticate with bearer tokens, not cookies
+        app.register_blueprint(bp)
     register_error_handlers(app)
-    from app.i18n import init_i18n
-
     init_i18n(app)
-
-    from app.cli import register_cli
-
+    init_templating(app)
     register_cli(app)
     logging.getLogger("SpiffWorkflow").setLevel(logging.WARNING)
     return app

@@ -5,23 +5,30 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import click
 from flask import Flask
+from sqlalchemy import select
 
+from app.cli_calendar import register_calendar_cli
+from app.extensions import runtime as rt
+from processes import audit
 from processes.clock import CST
+from processes.errors import DomainError, Invalid
+from processes.migrate import upgrade
+from processes.models import ProcessInstance
+from processes.scheduler import run_scheduler
+from processes.seed import seed_all
+from processes.services import clock as clock_svc
+from processes.services import deploy as deploy_svc
+from processes.services.clock import sync_clock
+from processes.services.core import SYSTEM
+from processes.services.timers import fire_due
 
 
 def register_cli(app: Flask) -> None:
-    from app.extensions import runtime
-    from processes import audit
-    from processes.migrate import upgrade
-    from processes.services import clock as clock_svc
-    from processes.services import deploy as deploy_svc
-    from processes.services.core import SYSTEM
-
-    rt = lambda: runtime()  # noqa: E731
-    __import__("app.cli_calendar", fromlist=["register_calendar_cli"]).register_calendar_cli(app)  # issue 4
+    register_calendar_cli(app)
 
     @app.cli.command("init-db")
     def init_db() -> None:
@@ -32,8 +39,6 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("seed")
     def seed() -> None:
         """Migrate, deploy bpmn-diagrams/, and (demo config) load demo users and data. Idempotent."""
-        from processes.seed import seed_all
-
         for line in seed_all(rt()):
             click.echo(line)
 
@@ -41,10 +46,6 @@ def register_cli(app: Flask) -> None:
     @click.argument("paths", nargs=-1, type=click.Path(exists=True))
     def deploy(paths: tuple[str, ...]) -> None:
         """Deploy .bpmn/.dmn files or folders (default: bpmn-diagrams/)."""
-        from pathlib import Path
-
-        from processes.errors import Invalid
-
         targets = [Path(p) for p in paths] or [Path(rt().settings.diagrams_dir)]
         failed = False
         for target in targets:
@@ -70,10 +71,6 @@ def register_cli(app: Flask) -> None:
     @click.option("--process-key", default=None)
     def instances_cmd(state: str | None, process_key: str | None) -> None:
         """List process instances."""
-        from sqlalchemy import select
-
-        from processes.models import ProcessInstance
-
         uow = rt().uow()
         with uow:
             stmt = select(ProcessInstance).order_by(ProcessInstance.id)
@@ -101,17 +98,13 @@ def register_cli(app: Flask) -> None:
     @click.option("--advance", default=None, help="ISO-8601 duration, e.g. P5D (demo clock only)")
     def clock_cmd(set_to: str | None, advance: str | None) -> None:
         """Show the clock, or move it (demo/test config only)."""
-        from app.api.routes import parse_duration
-        from processes.errors import DomainError
-        from processes.services.clock import sync_clock
-
         sync_clock(rt().uow())
         try:
             if set_to:
                 target = datetime.fromisoformat(set_to)
                 clock_svc.set_clock(rt().uow(), SYSTEM, target if target.tzinfo else target.replace(tzinfo=CST))
             elif advance:
-                clock_svc.advance_clock(rt().uow(), SYSTEM, parse_duration(advance))
+                clock_svc.advance_clock(rt().uow(), SYSTEM, clock_svc.parse_duration(advance))
         except DomainError as exc:
             click.echo(exc.message, err=True)
             sys.exit(1)
@@ -120,13 +113,9 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("fire-timers")
     def fire_timers_cmd() -> None:
         """Fire every timer that is due now (what the scheduler does on each poll)."""
-        from processes.services.timers import fire_due
-
         click.echo(f"{fire_due(rt().uow())} instances woken")
 
     @app.cli.command("scheduler")
     def scheduler_cmd() -> None:
         """Run the scheduler process (timers, reminders). One per deployment."""
-        from processes.scheduler import run_scheduler
-
         run_scheduler(rt())

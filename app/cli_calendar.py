@@ -1,4 +1,4 @@
-"""``flask --app app calendar …``: the working-day calendar for operators and checks (issue 4)."""
+"""``flask --app app calendar …``: the working-day calendar for operators and checks."""
 
 from __future__ import annotations
 
@@ -9,6 +9,13 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from app.extensions import runtime
+from processes.calendar import functions as calfn
+from processes.calendar import services as calendar_svc
+from processes.errors import DomainError
+from processes.services.core import Actor
+from processes.vocabulary import Role
+
 
 def _fail(message: str) -> None:
     click.echo(message, err=True)
@@ -16,11 +23,6 @@ def _fail(message: str) -> None:
 
 
 def register_calendar_cli(app: Flask) -> None:
-    from app.extensions import runtime
-    from processes import calendar_service as cs
-    from processes.errors import DomainError
-    from processes.services.core import Actor
-
     @app.cli.group("calendar")
     def calendar() -> None:
         """Working-day calendar: count working days, load a year's official schedule."""
@@ -46,10 +48,10 @@ def register_calendar_cli(app: Flask) -> None:
     @click.argument("n", type=int)
     def add_working_days(start: str, n: int) -> None:
         """The date N working days after START (START not counted); last line: DATE [provisional]."""
-        cs.sync_calendar(runtime().uow(), force=True)
+        calfn.sync_calendar(runtime().uow(), force=True)
         if n < 0:
             _fail("N must be >= 0")
-        info = cs.deadline_info(_date(start), n, rule="add_working_days")
+        info = calfn.deadline_info(_date(start), n, rule="add_working_days")
         _print(info, info["date"])
 
     @calendar.command("end-of-working-day")
@@ -57,17 +59,17 @@ def register_calendar_cli(app: Flask) -> None:
     @click.argument("n", type=int)
     def end_of_working_day(start: str, n: int) -> None:
         """End of the N-th working day counting START as day 1 (Art. 13 publicity); last line: instant."""
-        cs.sync_calendar(runtime().uow(), force=True)
+        calfn.sync_calendar(runtime().uow(), force=True)
         if n < 1:
             _fail("N must be >= 1")
-        info = cs.deadline_info(_date(start), n)
+        info = calfn.deadline_info(_date(start), n)
         _print(info, info["at"])
 
     @calendar.command("is-working-day")
     @click.argument("day")
     def is_working_day(day: str) -> None:
         """Print yes/no (and 'provisional' for a year with no calendar)."""
-        cal = cs.sync_calendar(runtime().uow(), force=True)
+        cal = calfn.sync_calendar(runtime().uow(), force=True)
         d = _date(day)
         click.echo(("yes" if cal.is_working_day(d) else "no") + ("" if cal.is_known(d.year) else " provisional"))
 
@@ -76,9 +78,9 @@ def register_calendar_cli(app: Flask) -> None:
     @click.option("--by", "by", default="system", help="who loads it (recorded); default: system")
     def load(file: Path, by: str) -> None:
         """Load (or correct) one year's official schedule from a TOML file (config/holidays/README.md)."""
-        actor = Actor(None, by, "system")
+        actor = Actor(None, by, Role.SYSTEM)
         try:
-            result = cs.load_year_file(runtime().uow(), actor, file)
+            result = calendar_svc.load_year_file(runtime().uow(), actor, file)
         except DomainError as exc:
             click.echo(exc.message, err=True)
             for e in exc.errors:
@@ -94,7 +96,7 @@ def register_calendar_cli(app: Flask) -> None:
     @calendar.command("years")
     def years() -> None:
         """List the years in force and where each came from."""
-        for y in cs.years_overview(runtime().uow()):
+        for y in calendar_svc.years_overview(runtime().uow()):
             if not y["known"]:
                 click.echo(f"{y['year']}\tNOT LOADED (deadlines counted Mon–Fri, provisional)")
                 continue
@@ -105,7 +107,7 @@ def register_calendar_cli(app: Flask) -> None:
     @calendar.command("provisional")
     def provisional() -> None:
         """List open deadlines counted in a year with no calendar loaded."""
-        rows = cs.provisional_deadlines(runtime().uow())
+        rows = calendar_svc.provisional_deadlines(runtime().uow())
         for r in rows:
             click.echo(f"{r['business_key'] or r['instance_id']}\t{r['element_id']}\t{r['kind']}\t{r['value']}\t"
                        f"unknown years {','.join(map(str, r['unknown_years']))}")
@@ -116,6 +118,6 @@ def register_calendar_cli(app: Flask) -> None:
     def export(year: int) -> None:
         """Print the schedule of YEAR in force as TOML (edit it and load it back to correct it)."""
         try:
-            click.echo(cs.year_toml(runtime().uow(), year), nl=False)
+            click.echo(calendar_svc.year_toml(runtime().uow(), year), nl=False)
         except DomainError as exc:
             _fail(exc.message)

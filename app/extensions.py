@@ -80,7 +80,7 @@ def actor_of(user: User) -> Actor:
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
-    login_manager.login_view = "web.login"
+    login_manager.login_view = "home.login"
     login_manager.login_message = None
     csrf.init_app(app)
 

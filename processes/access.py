@@ -1,16 +1,128 @@
-"""Who may see and act on what. Pure functions over plain attributes (role, county, ids)."""
+"""Who may see and do what: the one place where roles, counties and assignments decide.
+
+Two kinds of rules live here:
+
+- **Permissions** (:class:`Permission`): what a role may do at all (deploy a diagram, load a
+  calendar, start a spot check …). Use cases call :func:`require`; pages ask :func:`allowed` to
+  decide what to show.
+- **Scope**: which rows a user may see or act on — a county officer sees only their county, an
+  applicant only what they started or work on, the bureau everything (docs/DOMAIN.md §1). These are
+  pure functions over plain attributes, and SQL filters with the same meaning for lists.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from enum import StrEnum
+from typing import Any, Protocol
 
 from sqlalchemy import and_, false, or_, true
 from sqlalchemy.sql import ColumnElement
 
+from processes.errors import Forbidden
 from processes.models import ProcessInstance, TaskIndex, User
+from processes.vocabulary import COUNTY_SCOPED, ROLE_NAMES, STAFF_ROLES, Role
 
-OVERSEERS = ("admin", "process_owner", "municipal_reviewer")
 
+class HasRole(Protocol):
+    @property
+    def role(self) -> str: ...
+
+
+class Permission(StrEnum):
+    ADMINISTER_INSTANCES = "administer_instances"  # suspend, resume, terminate, retry, skip, edit variables, migrate
+    MONITOR_INSTANCES = "monitor_instances"  # the instance monitor, the dashboard, every instance's data
+    EDIT_DIAGRAMS = "edit_diagrams"  # modeler, drafts, scenarios, deploy
+    MANAGE_USERS = "manage_users"
+    LOAD_CALENDAR = "load_calendar"  # a year's official holiday schedule (docs/DOMAIN.md §6)
+    MOVE_CLOCK = "move_clock"  # the demo clock (never in production)
+    OPEN_ROUND = "open_round"  # Art. 15: the annual round
+    MANAGE_REGISTER = "manage_register"  # register entries added by hand, platform accounts
+    START_SPOT_CHECK = "start_spot_check"  # Art. 21: the bureau's unannounced checks
+    START_INSPECTION = "start_inspection"  # Art. 20: a county inspects its platforms
+    REVOKE = "revoke"  # Art. 20/21: revocation decided by the bureau
+    SEE_SUPERVISION = "see_supervision"  # quarterly reports, aggregates, inspections of a scope
+    READ_OBJECTION_FILES = "read_objection_files"  # files the public attached to an objection
+    COPY_TASKS = "copy_tasks"  # 抄送; the people copied must hold it too
+    HAND_OVER_TASKS = "hand_over_tasks"  # 转办 / 委派 to a colleague of the same role (and county)
+    URGE = "urge"  # 催办 the holder of a task one can see
+    SEE_ALL_INSTANCES = "see_all_instances"  # the bureau's overview, whatever the county
+    START_PROCESSES = "start_processes"  # the "发起申请" page (what each diagram allows is checked on start)
+    CHASE_REPORTS = "chase_reports"  # Art. 19: 催报 a platform's quarterly report
+
+
+_BUREAU = frozenset({Role.ADMIN, Role.PROCESS_OWNER, Role.MUNICIPAL_REVIEWER})
+_OPERATORS = frozenset({Role.ADMIN, Role.SYSTEM})
+
+GRANTS: dict[Permission, frozenset[Role]] = {
+    Permission.ADMINISTER_INSTANCES: frozenset({Role.ADMIN}),
+    Permission.MONITOR_INSTANCES: _BUREAU,
+    Permission.EDIT_DIAGRAMS: frozenset({Role.ADMIN, Role.PROCESS_OWNER}),
+    Permission.MANAGE_USERS: _OPERATORS,
+    Permission.LOAD_CALENDAR: _OPERATORS,
+    Permission.MOVE_CLOCK: _OPERATORS,
+    Permission.OPEN_ROUND: _OPERATORS,
+    Permission.MANAGE_REGISTER: _OPERATORS,
+    Permission.START_SPOT_CHECK: frozenset({Role.MUNICIPAL_REVIEWER, Role.ADMIN, Role.SYSTEM}),
+    Permission.START_INSPECTION: frozenset({Role.COUNTY_OFFICER, Role.MUNICIPAL_REVIEWER, Role.ADMIN,
+                                            Role.SYSTEM}),
+    Permission.REVOKE: frozenset({Role.MUNICIPAL_REVIEWER, Role.ADMIN}),
+    Permission.SEE_SUPERVISION: frozenset({*_BUREAU, Role.COUNTY_OFFICER}),
+    Permission.READ_OBJECTION_FILES: frozenset({Role.MUNICIPAL_REVIEWER, Role.ADMIN}),
+    Permission.COPY_TASKS: frozenset({Role.COUNTY_OFFICER, Role.MUNICIPAL_REVIEWER, Role.ADMIN}),
+    Permission.HAND_OVER_TASKS: frozenset(STAFF_ROLES),
+    Permission.URGE: frozenset({Role.APPLICANT, Role.COUNTY_OFFICER, *_BUREAU}),
+    Permission.SEE_ALL_INSTANCES: _BUREAU,
+    Permission.START_PROCESSES: frozenset({Role.APPLICANT, Role.ADMIN}),
+    Permission.CHASE_REPORTS: frozenset({Role.COUNTY_OFFICER, Role.MUNICIPAL_REVIEWER, Role.ADMIN}),
+}
+
+# what the permission is about, for the refusal message (Chinese, shown to the user)
+_WHAT: dict[Permission, str] = {
+    Permission.ADMINISTER_INSTANCES: "干预流程实例（挂起、恢复、终止、重试、跳过、修改变量、迁移）",
+    Permission.MONITOR_INSTANCES: "流程监控",
+    Permission.EDIT_DIAGRAMS: "编辑和发布流程图",
+    Permission.MANAGE_USERS: "用户管理",
+    Permission.LOAD_CALENDAR: "载入工作日历",
+    Permission.MOVE_CLOCK: "调整演示时钟",
+    Permission.OPEN_ROUND: "开启年度认定批次",
+    Permission.MANAGE_REGISTER: "维护示范平台名录",
+    Permission.START_SPOT_CHECK: "发起市级抽查（第二十一条）",
+    Permission.START_INSPECTION: "发起检查（第二十条）",
+    Permission.REVOKE: "撤销示范平台称号（第二十条、第二十一条）",
+    Permission.SEE_SUPERVISION: "查看监督管理信息",
+    Permission.READ_OBJECTION_FILES: "查看异议附件",
+    Permission.COPY_TASKS: "抄送",
+    Permission.HAND_OVER_TASKS: "转办或委派",
+    Permission.URGE: "催办",
+    Permission.SEE_ALL_INSTANCES: "查看全部业务",
+    Permission.START_PROCESSES: "发起申请",
+    Permission.CHASE_REPORTS: "催报季度报告（第十九条）",
+}
+
+USER_ROLE_ORDER: tuple[Role, ...] = (Role.ADMIN, Role.PROCESS_OWNER, Role.MUNICIPAL_REVIEWER, Role.COUNTY_OFFICER,
+                                     Role.EXPERT, Role.APPLICANT)
+
+
+def allowed(who: HasRole, permission: Permission) -> bool:
+    return who.role in GRANTS[permission]
+
+
+def require(who: HasRole, permission: Permission) -> None:
+    """Raise :class:`Forbidden` naming what was refused and who may do it."""
+    if not allowed(who, permission) or not getattr(who, "active", True):
+        roles = "、".join(ROLE_NAMES[r] for r in USER_ROLE_ORDER if r in GRANTS[permission])
+        raise Forbidden(f"无权{_WHAT[permission]}（仅限：{roles}）")
+
+
+def may_start(who: HasRole, starter_roles: list[str] | None, default_roles: tuple[str, ...]) -> bool:
+    """``camunda:candidateStarterGroups`` of a process decides; a diagram without it starts only for
+    the staff roles named in the settings (``default_starter_roles``). The scheduler starts anything."""
+    if who.role == Role.SYSTEM:
+        return True
+    return who.role in (starter_roles if starter_roles is not None else default_roles)
+
+
+# -- scope: tasks ----------------------------------------------------------------------------------
 
 def may_act_on_task(user: User, task: TaskIndex) -> bool:
     """Assigned to the user, or unassigned and the user holds the task's role (and county)."""
@@ -22,7 +134,7 @@ def may_act_on_task(user: User, task: TaskIndex) -> bool:
         return True
     if task.role is None or task.role != user.role:
         return False
-    if task.county and user.role in ("county_officer", "applicant"):
+    if task.county and user.role in COUNTY_SCOPED:
         return user.county == task.county
     return True
 
@@ -33,29 +145,94 @@ def task_visibility(user: User) -> ColumnElement[bool]:
         return false()
     own = TaskIndex.assignee_id == user.id
     county_ok: ColumnElement[bool] = true()
-    if user.role in ("county_officer", "applicant"):
+    if user.role in COUNTY_SCOPED:
         county_ok = or_(TaskIndex.county.is_(None), TaskIndex.county == user.county)
     pool = and_(TaskIndex.assignee_id.is_(None), TaskIndex.role == user.role, county_ok)
     return or_(own, pool)
 
 
+def may_hand_over(user: HasRole, holder_id: int | None, user_id: int | None, task_role: str | None) -> bool:
+    """转办/委派: staff tasks only, by their holder (an admin may transfer any staff task)."""
+    if task_role not in STAFF_ROLES:
+        return False
+    return holder_id == user_id or user.role == Role.ADMIN
+
+
+def is_colleague(other: User, task_role: str | None, task_county: str | None) -> bool:
+    """Someone who may take over a task: same role, and same county for county tasks."""
+    if other.role != task_role:
+        return False
+    return not (task_county and other.role == Role.COUNTY_OFFICER and other.county != task_county)
+
+
+def may_be_copied(other: User, county: str | None) -> bool:
+    """A copy must not open another county's data (or an applicant's) to someone."""
+    if not other.active or other.role not in GRANTS[Permission.COPY_TASKS]:
+        return False
+    return not (other.role == Role.COUNTY_OFFICER and other.county != county)
+
+
+# -- scope: instances and county data ----------------------------------------------------------------
+
 def may_view_instance(user: User, instance: ProcessInstance, involved: bool = False) -> bool:
-    """Overseers see all; county officers their county; others what they started or work on."""
+    """The bureau sees all; county officers their county; others what they started or work on."""
     if not user.active:
         return False
-    if user.role in OVERSEERS:
+    if allowed(user, Permission.SEE_ALL_INSTANCES):
         return True
-    if user.role == "county_officer":
+    if user.role == Role.COUNTY_OFFICER:
         return instance.county is not None and instance.county == user.county
     return instance.started_by == user.id or involved
 
 
 def instance_visibility(user: User, involved_ids: Any = None) -> ColumnElement[bool]:
-    if user.role in OVERSEERS:
+    if allowed(user, Permission.SEE_ALL_INSTANCES):
         return true()
-    if user.role == "county_officer":
+    if user.role == Role.COUNTY_OFFICER:
         return ProcessInstance.county == user.county
     cond = ProcessInstance.started_by == user.id
     if involved_ids is not None:
         cond = or_(cond, ProcessInstance.id.in_(involved_ids))
     return cond
+
+
+class Scoped(Protocol):
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def county(self) -> str | None: ...
+
+    @property
+    def id(self) -> int | None: ...
+
+
+def may_see_county_row(who: Scoped, county: str | None, owner_id: int | None = None) -> bool:
+    """A row of a county's data (application, report, inspection): the bureau, the county's
+    officers, and the unit it belongs to (``owner_id``)."""
+    if allowed(who, Permission.SEE_ALL_INSTANCES):
+        return True
+    if who.role == Role.COUNTY_OFFICER:
+        return county is not None and county == who.county
+    return owner_id is not None and owner_id == who.id
+
+
+def county_row_filter(stmt: Any, model: Any, who: Scoped, owner_col: Any = None) -> Any:
+    """``stmt`` restricted to the rows of ``model`` that :func:`may_see_county_row` allows."""
+    if allowed(who, Permission.SEE_ALL_INSTANCES):
+        return stmt
+    if who.role == Role.COUNTY_OFFICER:
+        return stmt.where(model.county == who.county)
+    if owner_col is not None:
+        return stmt.where(owner_col == who.id)
+    return stmt.where(false())
+
+
+def is_applicant_of(who: Scoped, applicant_id: int | None) -> bool:
+    """The applying unit itself (its account), nobody on its behalf."""
+    return who.role == Role.APPLICANT and who.id is not None and who.id == applicant_id
+
+
+def may_act_in_county(who: Scoped, county: str | None) -> bool:
+    """County officers act only in their own county; the bureau anywhere."""
+    return who.role != Role.COUNTY_OFFICER or (county is not None and who.county == county)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import processes.admin.models  # noqa: F401  issue 7: drafts, scenarios
-import processes.calendar_models  # noqa: F401  issue 4: holiday years, deadlines, notifications
-import processes.collab.models  # noqa: F401  issue 6: copies, urges, delegations
-import processes.recognition.models  # noqa: F401  issue 3: rounds, applications, materials, register
-import processes.supervision.models  # noqa: F401  issue 5: reports, aggregates, spot checks, revocations
+import processes.admin.models  # noqa: F401  diagram drafts, scenarios
+import processes.calendar.models  # noqa: F401  holiday years, deadlines
+import processes.notifications.models  # noqa: F401  notifications
+import processes.recognition.models  # noqa: F401  rounds, applications, materials, register
+import processes.supervision.models  # noqa: F401  reports, aggregates, inspections, revocations
+import processes.tasks.models  # noqa: F401  copies, urges, delegations
 from processes.models import Base
 
 __all__ = ["Base"]

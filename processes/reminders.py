@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from processes.calendar_models import Notification
-from processes.calendar_service import current_calendar, sync_calendar
+from processes.calendar.functions import current_calendar, sync_calendar
 from processes.clock import CST
 from processes.db import UnitOfWork
 from processes.models import ProcessInstance, TaskIndex, User
-from processes.notifications import notify
+from processes.notifications.models import Notification
+from processes.notifications.services import notify
 
 ACTIVE_STATES = ("running", "waiting")
 

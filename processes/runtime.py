@@ -10,6 +10,7 @@ from sqlalchemy import Engine as DbEngine
 from sqlalchemy.orm import Session, sessionmaker
 
 from processes import clock as clockmod
+from processes.calendar.functions import calendar_helpers
 from processes.db import UnitOfWork, make_engine
 from processes.engine.runtime import Engine
 from processes.settings import Settings
@@ -32,9 +33,8 @@ class Runtime:
 
 
 def script_helpers() -> dict[str, Any]:
-    """Functions available in diagram scripts, conditions and timer expressions."""
-    from processes.calendar_service import calendar_helpers
-
+    """Functions available in diagram scripts, conditions and timer expressions. The calendar
+    functions here note nothing; a unit of work that saves binds its own (``services.core.Loaded``)."""
     def now() -> str:
         return clockmod.now().isoformat()
 

@@ -36,7 +36,8 @@ class Settings:
     diagrams_dir: str = str(ROOT / "bpmn-diagrams")
     config_dir: str = str(CONFIG_DIR)
     certificate_format: str = "LCSME-{year}-{seq:03d}"
-    smtp_host: str = ""
+    # who may start a diagram that names no starter groups (camunda:candidateStarterGroups)
+    default_starter_roles: tuple[str, ...] = ("admin", "municipal_reviewer")
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -46,7 +47,7 @@ class Settings:
         return f"sqlite:///{Path(self.instance_path) / 'app.db'}"
 
     def check(self) -> None:
-        """Refuse unsafe production settings (issue 2: default secret key, demo clock)."""
+        """Refuse unsafe production settings: the default secret key, the demo clock, demo data."""
         if self.env == "production":
             if self.secret_key in ("", DEFAULT_SECRET):
                 raise SettingsError(
@@ -76,6 +77,8 @@ def _coerce(name: str, raw: str, target: Any) -> Any:
         return int(raw)
     if isinstance(target, float):
         return float(raw)
+    if isinstance(target, tuple):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
     return raw
 
 
@@ -96,6 +99,9 @@ def load_settings(env: str | None = None, instance_path: str | None = None, **ov
     values |= overrides
     unknown = set(values) - set(known)
     extra = {k: values.pop(k) for k in unknown}
+    for name, value in values.items():  # TOML gives lists where the setting is a tuple
+        if isinstance(known.get(name), tuple) and isinstance(value, list):
+            values[name] = tuple(value)
     settings = Settings(env=env, instance_path=instance, **{k: v for k, v in values.items() if k != "env"},
                         extra=extra)
     settings.check()

@@ -8,17 +8,18 @@ from typing import Any
 
 from flask import jsonify, request
 
-from app.api import bp
-from app.api.routes import _int_arg, _json, auth_required
+from app.api.common import api_blueprint, auth_required, int_arg, json_body
 from app.extensions import actor_of, current_actor_user, uow
+from processes.access import Permission, require
 from processes.admin import dashboard as dash
 from processes.admin import services as svc
 from processes.admin import views
-from processes.admin.views import OWNER_ROLES, require
 from processes.errors import Invalid
 from processes.services import users as users_svc
 
 FILTERS = ("process_key", "version", "state", "county", "round", "step", "overdue", "business_key")
+
+bp = api_blueprint("admin")
 
 
 def plain(value: Any) -> Any:
@@ -66,8 +67,8 @@ def admin_instances():
     if filters.get("round") and not str(filters["round"]).isdigit():
         raise Invalid("round must be a number", [{"field": "round", "message": "应为整数"}])
     result = views.list_instances(uow(), current_actor_user(), filters, a.get("sort", "id"),
-                                  a.get("dir", "desc") != "asc", _int_arg("page", 1, 10**6),
-                                  _int_arg("per_page", 25, 200))
+                                  a.get("dir", "desc") != "asc", int_arg("page", 1, 10**6),
+                                  int_arg("per_page", 25, 200))
     return jsonify(plain(result))
 
 
@@ -86,7 +87,7 @@ def admin_instance_diagram(instance_id: int):
 @bp.post("/admin/instances/<int:instance_id>/variables")
 @auth_required
 def admin_edit_variables(instance_id: int):
-    body = _json()
+    body = json_body()
     changes = body.get("set") or {}
     remove = body.get("remove") or []
     if not isinstance(changes, dict) or not isinstance(remove, list):
@@ -119,7 +120,7 @@ def admin_users():
 @bp.post("/admin/users")
 @auth_required
 def admin_create_user():
-    body = _json()
+    body = json_body()
     u = users_svc.create_user(uow(), actor_of(current_actor_user()), _str(body, "username"), _str(body, "password"),
                               _str(body, "role"), body.get("county") or None, _str(body, "display_name"))
     return jsonify({"id": u.id, "username": u.username, "role": u.role, "county": u.county}), 201
@@ -128,7 +129,7 @@ def admin_create_user():
 @bp.post("/admin/users/<int:user_id>")
 @auth_required
 def admin_update_user(user_id: int):
-    body = _json()
+    body = json_body()
     u = svc.update_user(uow(), actor_of(current_actor_user()), user_id, body.get("role"),
                         body.get("county") if "county" in body else None, body.get("display_name"),
                         body.get("email"))
@@ -147,7 +148,7 @@ def admin_user_active(user_id: int, action: str):
 @bp.post("/admin/users/<int:user_id>/password")
 @auth_required
 def admin_reset_password(user_id: int):
-    body = _json()
+    body = json_body()
     u = svc.reset_password(uow(), actor_of(current_actor_user()), user_id, _str(body, "password", True))
     return jsonify({"id": u.id, "username": u.username})
 
@@ -168,22 +169,22 @@ def admin_definition(definition_id: int):
 @bp.post("/admin/validate")
 @auth_required
 def admin_validate():
-    require(current_actor_user(), OWNER_ROLES, "diagram validation")
-    body = _json()
+    require(current_actor_user(), Permission.EDIT_DIAGRAMS)
+    body = json_body()
     return jsonify(svc.validate_xml(uow(), _str(body, "file") or "diagram.bpmn", _str(body, "xml")))
 
 
 @bp.get("/admin/drafts")
 @auth_required
 def admin_drafts():
-    require(current_actor_user(), OWNER_ROLES, "diagram drafts")
+    require(current_actor_user(), Permission.EDIT_DIAGRAMS)
     return jsonify(svc.list_drafts(uow()))
 
 
 @bp.post("/admin/drafts")
 @auth_required
 def admin_save_draft():
-    body = _json()
+    body = json_body()
     base = body.get("base_version")
     d = svc.save_draft(uow(), actor_of(current_actor_user()), _str(body, "xml", True), body.get("key") or None,
                        body.get("file_name") or None, base if isinstance(base, int) else None)
@@ -201,14 +202,14 @@ def admin_deploy_draft(key: str):
 @bp.get("/admin/scenarios/<key>")
 @auth_required
 def admin_scenarios(key: str):
-    require(current_actor_user(), OWNER_ROLES, "diagram scenarios")
+    require(current_actor_user(), Permission.EDIT_DIAGRAMS)
     return jsonify(svc.list_scenarios(uow(), key))
 
 
 @bp.post("/admin/scenarios/<key>")
 @auth_required
 def admin_save_scenario(key: str):
-    body = _json()
+    body = json_body()
     s = svc.save_scenario(uow(), actor_of(current_actor_user()), key, _str(body, "name", True),
                           body.get("steps") or {}, body.get("expected") or {})
     return jsonify(s), 201
@@ -227,13 +228,13 @@ def admin_run_scenarios(key: str):
 @bp.post("/admin/migrations/preview")
 @auth_required
 def admin_migration_preview():
-    body = _json()
+    body = json_body()
     return jsonify(svc.preview_migration(uow(), actor_of(current_actor_user()), _ids(body), _to(body)))
 
 
 @bp.post("/admin/migrations")
 @auth_required
 def admin_migrate():
-    body = _json()
+    body = json_body()
     return jsonify(svc.migrate_instances(uow(), actor_of(current_actor_user()), _ids(body), _to(body),
                                          _str(body, "reason")))

@@ -1,17 +1,21 @@
-"""JSON API of the working-day calendar and of notifications (issue 4). Thin: parse, call, render."""
+"""The working-day calendar (years in force, loading a year, computing a deadline) and the clock
+(reading it; moving the demo clock)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import jsonify, request
 
-from app.api import bp
-from app.api.routes import _int_arg, auth_required
-from app.extensions import actor_of, current_actor_user, uow
-from processes import calendar_service as cs
-from processes import notifications
+from app.api.common import api_blueprint, auth_required, json_body
+from app.extensions import actor_of, current_actor_user, runtime, uow
+from processes.calendar import functions as calfn
+from processes.calendar import services as calendar_svc
+from processes.clock import CST
 from processes.errors import Forbidden, Invalid
+from processes.services import clock as clock_svc
+
+bp = api_blueprint("calendar")
 
 
 def _admin():  # type: ignore[no-untyped-def]
@@ -21,7 +25,7 @@ def _admin():  # type: ignore[no-untyped-def]
     return user
 
 
-def _load_view(result: cs.LoadResult) -> dict:
+def _load_view(result: calendar_svc.LoadResult) -> dict:
     return {"year": result.year, "version": result.version, "previous_version": result.previous_version,
             "recomputed": result.recomputed}
 
@@ -29,7 +33,7 @@ def _load_view(result: cs.LoadResult) -> dict:
 @bp.get("/calendar/years")
 @auth_required
 def calendar_years():
-    return jsonify(cs.years_overview(uow()))
+    return jsonify(calendar_svc.years_overview(uow()))
 
 
 @bp.post("/calendar/years")
@@ -52,14 +56,14 @@ def calendar_load():
         text, source = request.get_data(), request.args.get("source", "api")
         if not text:
             raise Invalid("the TOML file is missing", [{"field": "file", "message": "缺少文件"}])
-    result = cs.load_year(uow(), actor_of(user), text, source)
+    result = calendar_svc.load_year(uow(), actor_of(user), text, source)
     return jsonify(_load_view(result)), 201
 
 
 @bp.get("/calendar/years/<int:year>.toml")
 @auth_required
 def calendar_year_toml(year: int):
-    return cs.year_toml(uow(), year), 200, {"Content-Type": "application/toml; charset=utf-8"}
+    return calendar_svc.year_toml(uow(), year), 200, {"Content-Type": "application/toml; charset=utf-8"}
 
 
 @bp.get("/calendar/add-working-days")
@@ -80,36 +84,40 @@ def calendar_add_working_days():
     if rule not in ("add_working_days", "end_of_working_day") or (rule == "end_of_working_day" and n < 1):
         raise Invalid("rule must be add_working_days or end_of_working_day (n >= 1)",
                       [{"field": "rule", "message": "不支持"}])
-    cs.sync_calendar(uow())
-    return jsonify(cs.deadline_info(start, n, rule=rule))
+    calfn.sync_calendar(uow())
+    return jsonify(calfn.deadline_info(start, n, rule=rule))
 
 
 @bp.get("/calendar/provisional")
 @auth_required
 def calendar_provisional():
     _admin()
-    return jsonify({"unknown_years_ahead": cs.unknown_years_ahead(uow()),
-                    "deadlines": cs.provisional_deadlines(uow())})
+    return jsonify({"unknown_years_ahead": calendar_svc.unknown_years_ahead(uow()),
+                    "deadlines": calendar_svc.provisional_deadlines(uow())})
 
 
-@bp.get("/notifications")
+@bp.get("/clock")
 @auth_required
-def notifications_list():
-    user = current_actor_user()
-    unread_only = request.args.get("unread") in ("1", "true", "yes")
-    items = notifications.list_for(uow(), user.id, unread_only=unread_only, limit=_int_arg("limit", 50, 200))
-    return jsonify({"unread": notifications.unread_count(uow(), user.id),
-                    "items": [notifications.view(n) for n in items]})
+def get_clock():
+    rt = runtime()
+    return jsonify({"now": rt.now().isoformat(), "movable": rt.clock.movable})
 
 
-@bp.post("/notifications/read")
+@bp.post("/clock")
 @auth_required
-def notifications_read():
-    """Body {"ids": [1, 2]} marks those read; {} or {"ids": null} marks all read."""
-    body = request.get_json(silent=True) or {}
-    ids = body.get("ids") if isinstance(body, dict) else None
-    if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, int) for i in ids)):
-        raise Invalid("ids must be a list of integers", [{"field": "ids", "message": "应为整数列表"}])
-    user = current_actor_user()
-    changed = notifications.mark_read(uow(), user.id, ids)
-    return jsonify({"marked": changed, "unread": notifications.unread_count(uow(), user.id)})
+def set_clock():
+    body = json_body()
+    actor = actor_of(current_actor_user())
+    if "now" in body:
+        try:
+            target = datetime.fromisoformat(str(body["now"]))
+        except ValueError:
+            raise Invalid("now must be an ISO date-time", [{"field": "now", "message": "应为 ISO 时间"}]) from None
+        if target.tzinfo is None:
+            target = target.replace(tzinfo=CST)
+        new = clock_svc.set_clock(uow(), actor, target)
+    elif "advance" in body:
+        new = clock_svc.advance_clock(uow(), actor, clock_svc.parse_duration(str(body["advance"])))
+    else:
+        raise Invalid("give 'now' or 'advance'", [{"field": "now", "message": "必填其一"}])
+    return jsonify({"now": new.isoformat(), "movable": True})

@@ -6,11 +6,12 @@ from typing import Any
 
 from flask import jsonify, request, send_file
 
-from app.api import bp
-from app.api.routes import auth_required
+from app.api.common import api_blueprint, auth_required
 from app.extensions import actor_of, current_actor_user, uow
 from processes.errors import Invalid
 from processes.recognition import services as rec
+
+bp = api_blueprint("recognition")
 
 
 def _body() -> dict[str, Any]:

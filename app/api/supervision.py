@@ -7,12 +7,13 @@ from typing import Any
 
 from flask import jsonify, request
 
-from app.api import bp
-from app.api.routes import _int_arg, _json, auth_required
+from app.api.common import api_blueprint, auth_required, int_arg, json_body
 from app.extensions import actor_of, current_actor_user, runtime, uow
 from processes import queries
 from processes.errors import Forbidden, Invalid
 from processes.supervision import services as sup
+
+bp = api_blueprint("supervision")
 
 
 def _int_field(body: dict[str, Any], name: str) -> int:
@@ -26,8 +27,8 @@ def _int_field(body: dict[str, Any], name: str) -> int:
 @auth_required
 def supervision_reports():
     a = request.args
-    return jsonify(sup.list_reports(uow(), current_actor_user(), _int_arg("year", 0, 9999) or None,
-                                    _int_arg("quarter", 0, 4) or None, a.get("county"), a.get("status"),
+    return jsonify(sup.list_reports(uow(), current_actor_user(), int_arg("year", 0, 9999) or None,
+                                    int_arg("quarter", 0, 4) or None, a.get("county"), a.get("status"),
                                     a.get("credit_code")))
 
 
@@ -66,7 +67,7 @@ def supervision_inspections():
 @bp.post("/supervision/inspections")
 @auth_required
 def supervision_start_inspection():
-    body = _json()
+    body = json_body()
     user = current_actor_user()
     inst = sup.start_inspection(uow(), actor_of(user), _int_field(body, "register_id"))
     return jsonify(queries.instance_summary(uow(), user, inst.id)), 201
@@ -81,7 +82,7 @@ def supervision_spot_checks():
 @bp.post("/supervision/spot-checks")
 @auth_required
 def supervision_start_spot_check():
-    body = _json()
+    body = json_body()
     seed = body.get("seed")
     if seed is not None and not isinstance(seed, str | int):
         raise Invalid("seed must be a string", [{"field": "seed", "message": "应为字符串"}])
@@ -106,7 +107,7 @@ def supervision_revocation_requests():
 @bp.post("/supervision/revocations")
 @auth_required
 def supervision_revoke():
-    body = _json()
+    body = json_body()
     result = sup.revoke(uow(), actor_of(current_actor_user()), _int_field(body, "register_id"),
                         str(body.get("article", "")), str(body.get("reason", "")))
     return jsonify(result), 201

@@ -7,23 +7,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from app.extensions import actor_of, runtime, uow
-from app.web import bp
+from processes.access import Permission, require
 from processes.admin import dashboard as dash
 from processes.admin import services as svc
 from processes.admin import views
-from processes.admin.views import MONITOR_ROLES, OWNER_ROLES, require
 from processes.errors import DomainError, Invalid
-from processes.models import ROLES
 from processes.services import deploy as deploy_svc
 from processes.services import instances as inst_svc
 from processes.services import users as users_svc
+from processes.vocabulary import USER_ROLES
 
 FILTERS = ("process_key", "version", "state", "county", "round", "step", "overdue", "business_key")
+
+bp = Blueprint("admin", __name__)
 
 
 def _user() -> Any:
@@ -68,8 +69,8 @@ def _admin_globals() -> dict[str, Any]:
 @bp.get("/admin/")
 @login_required
 def admin_home():
-    require(_user(), MONITOR_ROLES + ("process_owner",), "administration")
-    return redirect(url_for("web.admin_instances"))
+    require(_user(), Permission.MONITOR_INSTANCES)
+    return redirect(url_for("admin.admin_instances"))
 
 
 @bp.get("/admin/instances")
@@ -126,7 +127,7 @@ def admin_instance_action(instance_id: int):
         flash(f"已{names[action]}实例 {instance_id}", "ok")
     except DomainError as exc:
         _flash_error(exc)
-    return redirect(url_for("web.admin_instance", instance_id=instance_id))
+    return redirect(url_for("admin.admin_instance", instance_id=instance_id))
 
 
 @bp.post("/admin/instances/<int:instance_id>/variables")
@@ -147,7 +148,7 @@ def admin_instance_variables(instance_id: int):
         flash(f"变量 {name} 已{'删除' if remove else '修改'}（已记入审计日志）", "ok")
     except DomainError as exc:
         _flash_error(exc)
-    return redirect(url_for("web.admin_instance", instance_id=instance_id) + "#variables")
+    return redirect(url_for("admin.admin_instance", instance_id=instance_id) + "#variables")
 
 
 # -- dashboard -------------------------------------------------------------------------------------------
@@ -162,7 +163,7 @@ def admin_dashboard():
 @bp.get("/admin/users")
 @login_required
 def admin_users():
-    return render_template("admin/users.html", users=views.users(uow(), _user()), roles=ROLES,
+    return render_template("admin/users.html", users=views.users(uow(), _user()), roles=USER_ROLES,
                            counties=_counties())
 
 
@@ -195,7 +196,7 @@ def admin_users_post():
         flash("参数错误", "error")
     except DomainError as exc:
         _flash_error(exc)
-    return redirect(url_for("web.admin_users"))
+    return redirect(url_for("admin.admin_users"))
 
 
 # -- definitions and migration ---------------------------------------------------------------------------
@@ -215,7 +216,7 @@ def admin_definitions_upload():
     f = request.files.get("file")
     if f is None or not f.filename:
         flash("请选择 .bpmn 或 .dmn 文件", "error")
-        return redirect(url_for("web.admin_definitions"))
+        return redirect(url_for("admin.admin_definitions"))
     try:
         results = deploy_svc.deploy_file(uow(), actor_of(_user()), f.filename, f.read())
         r = results[0]
@@ -223,7 +224,7 @@ def admin_definitions_upload():
               + (f"；{len(r.warnings)} 条自动修正" if r.warnings else ""), "ok")
     except DomainError as exc:
         _flash_error(exc)
-    return redirect(url_for("web.admin_definitions"))
+    return redirect(url_for("admin.admin_definitions"))
 
 
 @bp.get("/admin/definitions/<int:definition_id>")
@@ -236,7 +237,7 @@ def admin_definition(definition_id: int):
 @bp.route("/admin/definitions/<int:definition_id>/migrate", methods=["GET", "POST"])
 @login_required
 def admin_migrate(definition_id: int):
-    require(_user(), OWNER_ROLES, "migration")
+    require(_user(), Permission.EDIT_DIAGRAMS)
     src = views.definition(uow(), _user(), definition_id)
     versions = [d for d in views.definitions(uow(), _user()) if d["key"] == src["key"]]
     targets = [d for d in versions if d["id"] != definition_id]
@@ -285,7 +286,7 @@ EMPTY_DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
 @bp.get("/admin/modeler")
 @login_required
 def admin_modeler():
-    require(_user(), OWNER_ROLES, "the modeler")
+    require(_user(), Permission.EDIT_DIAGRAMS)
     key = request.args.get("key", "").strip()
     definition_id = request.args.get("definition", "")
     source = "new"
@@ -322,7 +323,7 @@ def _body() -> dict[str, Any]:
 @bp.post("/admin/modeler/validate")
 @login_required
 def admin_modeler_validate():
-    require(_user(), OWNER_ROLES, "the modeler")
+    require(_user(), Permission.EDIT_DIAGRAMS)
     body = _body()
     return jsonify(svc.validate_xml(uow(), str(body.get("file_name") or "diagram.bpmn"), str(body.get("xml") or "")))
 
@@ -354,7 +355,7 @@ def admin_modeler_deploy():
 @bp.get("/admin/dmn")
 @login_required
 def admin_dmn():
-    require(_user(), OWNER_ROLES, "the decision table editor")
+    require(_user(), Permission.EDIT_DIAGRAMS)
     from sqlalchemy import select
 
     from processes.models import DecisionFile
@@ -384,7 +385,7 @@ def admin_dmn_deploy():
 @bp.route("/admin/scenarios/<key>", methods=["GET", "POST"])
 @login_required
 def admin_scenarios(key: str):
-    require(_user(), OWNER_ROLES, "diagram scenarios")
+    require(_user(), Permission.EDIT_DIAGRAMS)
     run = None
     form = {"name": "", "steps": '{\n  "start": {},\n  "tasks": [\n    {"element_id": "", "data": {}}\n  ]\n}',
             "expected": '{\n  "state": "completed",\n  "variables": {}\n}'}

@@ -6,15 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.extensions import actor_of, runtime, uow
-from app.web import bp
-from processes import calendar_service as cs
+from processes.calendar import services as calendar_svc
 from processes.clock import CST, ClockError
 from processes.errors import DomainError, Forbidden, Invalid
 from processes.services import clock as clock_svc
+
+bp = Blueprint("calendar", __name__)
 
 
 def _admin() -> Any:
@@ -26,8 +27,9 @@ def _admin() -> Any:
 
 def _calendar_page(errors: list[dict[str, Any]] | None = None, text: str = "", status: int = 200) -> Any:
     u = uow()
-    return render_template("calendar/years.html", years=cs.years_overview(u), provisional=cs.provisional_deadlines(u),
-                           unknown_ahead=cs.unknown_years_ahead(u), errors=errors or [], text=text,
+    return render_template("calendar/years.html", years=calendar_svc.years_overview(u),
+                           provisional=calendar_svc.provisional_deadlines(u),
+                           unknown_ahead=calendar_svc.unknown_years_ahead(u), errors=errors or [], text=text,
                            now=runtime().now().astimezone(CST)), status
 
 
@@ -52,21 +54,21 @@ def calendar_load_page():
     else:
         return _calendar_page([{"field": "file", "line": None, "message": "请选择 TOML 文件或粘贴内容"}], text, 422)
     try:
-        result = cs.load_year(uow(), actor_of(user), content, source)
+        result = calendar_svc.load_year(uow(), actor_of(user), content, source)
     except Invalid as exc:
         return _calendar_page(exc.errors or [{"field": "file", "line": None, "message": exc.message}],
                               content if isinstance(content, str) else content.decode("utf-8", "replace"), 422)
     changed = sum(1 for r in result.recomputed if r["changed"])
     flash(f"已载入 {result.year} 年节假日安排（版本 {result.version}），重算期限 {len(result.recomputed)} 个，"
           f"其中 {changed} 个发生变化。", "ok")
-    return redirect(url_for("web.calendar_years_page"))
+    return redirect(url_for("calendar.calendar_years_page"))
 
 
 @bp.get("/admin/calendar/<int:year>.toml")
 @login_required
 def calendar_year_download(year: int):
     _admin()
-    return cs.year_toml(uow(), year), 200, {"Content-Type": "text/plain; charset=utf-8",
+    return calendar_svc.year_toml(uow(), year), 200, {"Content-Type": "text/plain; charset=utf-8",
                                             "Content-Disposition": f'attachment; filename="{year}.toml"'}
 
 
@@ -107,4 +109,4 @@ def clock_move_page():
         return _clock_page(getattr(exc, "message", str(exc)), 403)
     now = runtime().now().astimezone(CST)
     flash(f"时钟已调整为 {now:%Y-%m-%d %H:%M:%S}（北京时间），到期的定时器已依次触发。", "ok")
-    return redirect(url_for("web.clock_page"))
+    return redirect(url_for("calendar.clock_page"))

@@ -11,33 +11,23 @@ import time
 from collections import deque
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from app.extensions import uow
-from app.web import bp
 from processes.errors import DomainError, Invalid
+from processes.recognition import services as recognition
 from processes.services.core import Actor
+
+bp = Blueprint("public", __name__)
 
 OBJECTIONS_PER_HOUR = 5  # per client address
 _PUBLIC_READER = Actor(None, "public", "municipal_reviewer")  # read-only listing, projected below
 _lock = threading.Lock()
 
 
-def _rec():  # type: ignore[no-untyped-def]
-    try:
-        from processes.recognition import services as rec
-    except ImportError:
-        abort(404)
-    return rec
-
-
 def in_publicity() -> list[dict[str, Any]]:
-    rec = _rec()
-    if hasattr(rec, "list_publicity"):
-        rows = rec.list_publicity(uow())
-    else:
-        rows = rec.list_applications(uow(), _PUBLIC_READER, status="publicity")
+    rows = recognition.list_applications(uow(), _PUBLIC_READER, status="publicity")
     keep = ("business_key", "unit_name", "county", "publicity_start", "publicity_end")
     return [{k: r.get(k) for k in keep} for r in rows]
 
@@ -64,9 +54,8 @@ def public_publicity():
 
 @bp.get("/public/register")
 def public_register():
-    rec = _rec()
     status = request.args.get("status") or None
-    return render_template("public/register.html", items=rec.list_register(uow(), status=status), status=status)
+    return render_template("public/register.html", items=recognition.list_register(uow(), status=status), status=status)
 
 
 @bp.get("/public/objection/<business_key>")
@@ -77,7 +66,6 @@ def public_objection(business_key: str):
 
 @bp.post("/public/objection/<business_key>")
 def public_objection_post(business_key: str):
-    rec = _rec()
     item = next((i for i in in_publicity() if i["business_key"] == business_key), None)
     values = {k: request.form.get(k, "") for k in ("name", "contact", "reasons")}
     address = request.headers.get("X-Forwarded-For", request.remote_addr or "?").split(",")[0].strip()
@@ -88,7 +76,7 @@ def public_objection_post(business_key: str):
     try:
         upload = request.files.get("attachment")
         attachment = (upload.filename or "", upload.read()) if upload is not None and upload.filename else None
-        result = rec.file_objection(uow(), business_key, values["name"], values["contact"], values["reasons"],
+        result = recognition.file_objection(uow(), business_key, values["name"], values["contact"], values["reasons"],
                                     attachment)
     except Invalid as exc:
         errors: dict[str, list[str]] = {}
@@ -100,14 +88,12 @@ def public_objection_post(business_key: str):
         return render_template("public/objection.html", item=item, business_key=business_key, values=values,
                                errors={"_form": [exc.message]}, closed=True), exc.status
     flash(result.get("message", "异议已受理"), "ok")
-    return redirect(url_for("web.public_publicity"))
+    return redirect(url_for("public.public_publicity"))
 
 
 @bp.get("/applications/<business_key>/objection-attachments/<sha256>")
 @login_required
 def objection_attachment_download(business_key: str, sha256: str):
     """The objector's attachment, for the bureau's investigation (login; reviewers and admins only)."""
-    from processes.services.core import Actor
-
-    path, mime, name = _rec().objection_attachment(uow(), Actor.of(current_user.user), business_key, sha256)
+    path, mime, name = recognition.objection_attachment(uow(), Actor.of(current_user.user), business_key, sha256)
     return send_file(path, mimetype=mime, download_name=name, as_attachment=True)

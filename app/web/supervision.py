@@ -3,11 +3,10 @@ inspections, spot checks, and the public list of revocations (Art. 20: results a
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.extensions import actor_of, uow
-from app.web import bp
 from processes.errors import DomainError
 from processes.supervision import services as sup
 
@@ -16,6 +15,8 @@ STATUS_NAMES = {"open": "待填报", "submitted": "待县级审核", "returned":
                 "revoked": "已撤销称号", "revocation_rejected": "不予撤销", "recognised": "有效",
                 "expired": "已到期", "confirmed": "已撤销", "rejected": "不予撤销", "requested": "待核实"}
 STAFF = ("county_officer", "municipal_reviewer", "admin", "process_owner")
+
+bp = Blueprint("supervision", __name__)
 
 
 def _user():  # type: ignore[no-untyped-def]
@@ -36,7 +37,7 @@ def supervision_chase(report_id: int):
         flash("已催报", "success")
     except DomainError as exc:
         flash(exc.message, "error")
-    return redirect(request.form.get("next") or url_for("web.supervision_overdue"))
+    return redirect(request.form.get("next") or url_for("supervision.supervision_overdue"))
 
 
 @bp.get("/supervision/reports")
@@ -57,7 +58,7 @@ def supervision_platforms():
     user = _user()
     if user.role not in STAFF:
         flash("仅县级主管部门和市局可查看", "error")
-        return redirect(url_for("web.home"))
+        return redirect(url_for("home.home"))
     return render_template("supervision/platforms.html", platforms=sup.supervised_platforms(uow(), user),
                            inspections=sup.list_inspections(uow(), user), S=STATUS_NAMES)
 
@@ -70,7 +71,7 @@ def supervision_start_inspection():
         flash(f"已发起检查 {inst.business_key}", "success")
     except (DomainError, ValueError) as exc:
         flash(getattr(exc, "message", str(exc)), "error")
-    return redirect(url_for("web.supervision_platforms"))
+    return redirect(url_for("supervision.supervision_platforms"))
 
 
 @bp.get("/supervision/spot-checks")
@@ -79,7 +80,7 @@ def supervision_spot_checks():
     user = _user()
     if user.role not in ("municipal_reviewer", "admin", "process_owner"):
         flash("抽查由市工业和信息化局发起", "error")
-        return redirect(url_for("web.home"))
+        return redirect(url_for("home.home"))
     return render_template("supervision/spot_checks.html", rounds=sup.list_spot_checks(uow(), user), result=None)
 
 
@@ -92,7 +93,7 @@ def supervision_start_spot_check():
         result = sup.start_spot_check(uow(), actor_of(user), n, request.form.get("seed", "").strip() or None)
     except (DomainError, ValueError) as exc:
         flash(getattr(exc, "message", "抽查数量应为正整数"), "error")
-        return redirect(url_for("web.supervision_spot_checks"))
+        return redirect(url_for("supervision.supervision_spot_checks"))
     flash(f"已抽取 {len(result['picks'])} 家平台（随机种子 {result['seed']}）", "success")
     return render_template("supervision/spot_checks.html", rounds=sup.list_spot_checks(uow(), user), result=result)
 

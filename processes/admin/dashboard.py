@@ -10,15 +10,18 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from processes.admin.views import MONITOR_ROLES, guarded, optional_table, require
+from processes.access import Permission, require
 from processes.clock import CST
 from processes.db import UnitOfWork
 from processes.models import AuditEntry, ProcessInstance, TaskIndex, User
+from processes.recognition.models import Application, RecognitionRound
+from processes.supervision.models import QuarterlyReport
+from processes.vocabulary import OPEN_STATES
 
 
 def _working_days(a: datetime, b: datetime) -> float:
     """Working days between two instants (whole working days between the dates, per the calendar)."""
-    from processes.calendar_service import current_calendar
+    from processes.calendar.functions import current_calendar
 
     da, db = a.astimezone(CST).date(), b.astimezone(CST).date()
     try:
@@ -62,17 +65,16 @@ def step_durations(uow: UnitOfWork, limit: int = 5000) -> list[dict[str, Any]]:
 
 
 def dashboard(uow: UnitOfWork, user: User, county_names: dict[str, str] | None = None) -> dict[str, Any]:
-    require(user, MONITOR_ROLES, "the dashboard")
+    require(user, Permission.MONITOR_INSTANCES)
     names = county_names or {}
     with uow:
         now = uow.runtime.now()
-        open_states = ("running", "waiting", "incident", "suspended")
         states = dict(uow.s.execute(select(ProcessInstance.state, func.count()).group_by(ProcessInstance.state)).all())
         stage = uow.s.execute(select(TaskIndex.name, func.count(func.distinct(TaskIndex.instance_id)))
                               .group_by(TaskIndex.name).order_by(func.count(func.distinct(TaskIndex.instance_id))
                                                                  .desc())).all()
         county = uow.s.execute(select(ProcessInstance.county, func.count()).where(
-            ProcessInstance.state.in_(open_states)).group_by(ProcessInstance.county)
+            ProcessInstance.state.in_(OPEN_STATES)).group_by(ProcessInstance.county)
             .order_by(func.count().desc())).all()
         overdue = uow.s.execute(select(TaskIndex.county, func.count()).where(
             TaskIndex.due_at.is_not(None), TaskIndex.due_at < now).group_by(TaskIndex.county)
@@ -86,24 +88,20 @@ def dashboard(uow: UnitOfWork, user: User, county_names: dict[str, str] | None =
             "per_round": None,
             "compliance": None,
         }
-        app, rnd = optional_table("application"), optional_table("recognition_round")
-        if app is not None and rnd is not None:
-            result["per_round"] = guarded(uow, lambda: _bars([(str(n), float(c)) for n, c in uow.s.execute(
-                select(rnd.c.name, func.count(app.c.id)).select_from(rnd.outerjoin(app, app.c.round_id == rnd.c.id))
-                .group_by(rnd.c.id, rnd.c.name).order_by(rnd.c.id)).all()]), None)
-        result["compliance"] = guarded(uow, lambda: _compliance(uow), None)
+        result["per_round"] = _bars([(str(n), float(c)) for n, c in uow.s.execute(
+            select(RecognitionRound.name, func.count(Application.id))
+            .select_from(RecognitionRound).outerjoin(Application, Application.round_id == RecognitionRound.id)
+            .group_by(RecognitionRound.id, RecognitionRound.name).order_by(RecognitionRound.id)).all()])
+        result["compliance"] = _compliance(uow)
         return result
 
 
-def _compliance(uow: UnitOfWork) -> list[dict[str, Any]] | None:
-    """Art. 19: the share of quarterly reports filed on time, per quarter (``2026Q1 3/4 on time``),
-    from the supervision area's report table when it is installed."""
-    t = optional_table("quarterly_report")
-    if t is None or not {"year", "quarter", "submitted_at", "late"} <= set(t.c.keys()):
-        return None
-    c = t.c
-    rows = uow.s.execute(select(c.year, c.quarter, c.submitted_at.is_not(None), c.late, func.count())
-                         .group_by(c.year, c.quarter, c.submitted_at.is_not(None), c.late)
+def _compliance(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Art. 19: the share of quarterly reports filed on time, per quarter (``2026Q1 3/4 on time``)."""
+    c = QuarterlyReport
+    was_filed = c.submitted_at.is_not(None)
+    rows = uow.s.execute(select(c.year, c.quarter, was_filed, c.late, func.count())
+                         .group_by(c.year, c.quarter, was_filed, c.late)
                          .order_by(c.year, c.quarter)).all()
     per: dict[str, dict[str, int]] = defaultdict(lambda: {"on_time": 0, "late": 0, "not_filed": 0})
     for year, quarter, filed, late, n in rows:

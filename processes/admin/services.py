@@ -16,29 +16,18 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 
 from handlers.registry import HandlerContext
+from processes.access import Permission, require
 from processes.admin.models import DiagramDraft, Scenario
 from processes.db import UnitOfWork
 from processes.engine.runtime import SERIALIZER, Engine, lookups_from
 from processes.engine.spec import BPMN_NS, DiagramError, parse_xml
 from processes.engine.validate import ValidationResult, validate_sources
-from processes.errors import Conflict, Forbidden, Invalid, NotFound
+from processes.errors import Conflict, Invalid, NotFound
 from processes.forms import fields_of, validate_form
-from processes.models import ROLES, ProcessDefinition, ProcessInstance, TaskIndex, User
+from processes.models import ProcessDefinition, ProcessInstance, TaskIndex, User
 from processes.services.core import Actor, lock_instance, record, run_engine, save
 from processes.services.users import hash_password
-
-OPEN_STATES = ("running", "waiting", "incident", "suspended")
-OWNER_ROLES = ("admin", "process_owner")
-
-
-def _admin(actor: Actor, what: str) -> None:
-    if actor.role != "admin":
-        raise Forbidden(f"only an administrator may {what}")
-
-
-def _owner(actor: Actor, what: str) -> None:
-    if actor.role not in OWNER_ROLES:
-        raise Forbidden(f"only process owners and administrators may {what}")
+from processes.vocabulary import OPEN_STATES, USER_ROLES, Role
 
 
 def _reason(reason: str | None) -> str:
@@ -51,7 +40,7 @@ def _reason(reason: str | None) -> str:
 def edit_variables(uow: UnitOfWork, actor: Actor, instance_id: int, changes: dict[str, Any], reason: str,
                    remove: list[str] | None = None) -> ProcessInstance:
     """Set (or remove) instance variables: in the workflow data and in every live task's data."""
-    _admin(actor, "edit instance variables")
+    require(actor, Permission.ADMINISTER_INSTANCES)
     reason = _reason(reason)
     remove = list(remove or [])
     bad = [k for k in [*changes, *remove] if not isinstance(k, str) or not k.isidentifier() or k.startswith("_")]
@@ -88,7 +77,7 @@ def edit_variables(uow: UnitOfWork, actor: Actor, instance_id: int, changes: dic
 
 def skip_incident(uow: UnitOfWork, actor: Actor, instance_id: int, reason: str) -> ProcessInstance:
     """Mark the failed task(s) done without running them again and continue the process."""
-    _admin(actor, "skip a failed task")
+    require(actor, Permission.ADMINISTER_INSTANCES)
     reason = _reason(reason)
     with uow:
         loaded = lock_instance(uow, instance_id)
@@ -126,17 +115,17 @@ def _get_user(uow: UnitOfWork, user_id: int) -> User:
 def update_user(uow: UnitOfWork, actor: Actor, user_id: int, role: str | None = None,
                 county: str | None = None, display_name: str | None = None, email: str | None = None) -> User:
     """Assign role and county (and the name shown)."""
-    _admin(actor, "change users")
+    require(actor, Permission.MANAGE_USERS)
     with uow:
         u = _get_user(uow, user_id)
         new_role = role or u.role
         new_county = (county or None) if county is not None else u.county
         errors = []
-        if new_role not in ROLES:
-            errors.append({"field": "role", "message": f"角色必须是 {', '.join(ROLES)} 之一"})
-        if new_role == "county_officer" and not new_county:
+        if new_role not in USER_ROLES:
+            errors.append({"field": "role", "message": f"角色必须是 {', '.join(USER_ROLES)} 之一"})
+        if new_role == Role.COUNTY_OFFICER and not new_county:
             errors.append({"field": "county", "message": "县级主管部门用户必须指定县（市、区）"})
-        if u.id == actor.id and new_role != "admin":
+        if u.id == actor.id and new_role != Role.ADMIN:
             errors.append({"field": "role", "message": "不能取消自己的管理员角色"})
         if errors:
             raise Invalid("invalid user", errors)
@@ -157,7 +146,7 @@ def update_user(uow: UnitOfWork, actor: Actor, user_id: int, role: str | None = 
 
 
 def set_active(uow: UnitOfWork, actor: Actor, user_id: int, active: bool, reason: str = "") -> User:
-    _admin(actor, "deactivate users")
+    require(actor, Permission.MANAGE_USERS)
     with uow:
         u = _get_user(uow, user_id)
         if u.id == actor.id and not active:
@@ -176,7 +165,7 @@ def set_active(uow: UnitOfWork, actor: Actor, user_id: int, active: bool, reason
 
 
 def reset_password(uow: UnitOfWork, actor: Actor, user_id: int, password: str) -> User:
-    _admin(actor, "reset passwords")
+    require(actor, Permission.MANAGE_USERS)
     if len(password or "") < 8:
         raise Invalid("the password is too short", [{"field": "password", "message": "密码至少 8 个字符"}])
     with uow:
@@ -210,7 +199,7 @@ def draft_view(d: DiagramDraft) -> dict[str, Any]:
 
 def save_draft(uow: UnitOfWork, actor: Actor, xml: str, key: str | None = None, file_name: str | None = None,
                base_version: int | None = None) -> dict[str, Any]:
-    _owner(actor, "edit diagrams")
+    require(actor, Permission.EDIT_DIAGRAMS)
     if not xml or not xml.strip():
         raise Invalid("the diagram is empty", [{"field": "xml", "message": "图为空"}])
     key = key or process_key_of(xml)
@@ -247,7 +236,7 @@ def list_drafts(uow: UnitOfWork) -> list[dict[str, Any]]:
 
 
 def delete_draft(uow: UnitOfWork, actor: Actor, key: str) -> None:
-    _owner(actor, "edit diagrams")
+    require(actor, Permission.EDIT_DIAGRAMS)
     with uow:
         d = uow.s.scalars(select(DiagramDraft).where(DiagramDraft.key == key)).first()
         if d is not None:
@@ -288,7 +277,7 @@ def validate_xml(uow: UnitOfWork, file_name: str, xml: str) -> dict[str, Any]:
 def deploy_draft(uow: UnitOfWork, actor: Actor, key: str) -> dict[str, Any]:
     from processes.services.deploy import deploy_file
 
-    _owner(actor, "deploy diagrams")
+    require(actor, Permission.EDIT_DIAGRAMS)
     draft = get_draft(uow, key)
     if draft is None:
         raise NotFound(f"no draft for '{key}'")
@@ -307,7 +296,7 @@ def scenario_view(s: Scenario) -> dict[str, Any]:
 
 def save_scenario(uow: UnitOfWork, actor: Actor, key: str, name: str, steps: dict[str, Any],
                   expected: dict[str, Any]) -> dict[str, Any]:
-    _owner(actor, "write diagram scenarios")
+    require(actor, Permission.EDIT_DIAGRAMS)
     errors = []
     if not name or not name.strip():
         errors.append({"field": "name", "message": "必填"})
@@ -340,7 +329,7 @@ def list_scenarios(uow: UnitOfWork, key: str) -> list[dict[str, Any]]:
 
 
 def delete_scenario(uow: UnitOfWork, actor: Actor, scenario_id: int) -> None:
-    _owner(actor, "delete diagram scenarios")
+    require(actor, Permission.EDIT_DIAGRAMS)
     with uow:
         s = uow.s.get(Scenario, scenario_id)
         if s is not None:
@@ -370,7 +359,7 @@ def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
 def run_scenario(uow: UnitOfWork, actor: Actor, sources: dict[str, str], scenario: dict[str, Any]) -> ScenarioResult:
     """Run one scenario on an in-memory workflow built from ``sources`` (a draft), with the sandboxed
     engine and the real handlers; nothing is written to the database."""
-    _owner(actor, "run diagram scenarios")
+    require(actor, Permission.EDIT_DIAGRAMS)
     name = str(scenario.get("name") or "scenario")
     res = ScenarioResult(name=name, passed=False)
     checked = validate_sources(sources)
@@ -537,7 +526,7 @@ def _target(uow: UnitOfWork, from_definition: ProcessDefinition, to_definition_i
 
 def preview_migration(uow: UnitOfWork, actor: Actor, instance_ids: list[int],
                       to_definition_id: int | None = None) -> dict[str, Any]:
-    _owner(actor, "migrate instances")
+    require(actor, Permission.EDIT_DIAGRAMS)
     if not instance_ids:
         raise Invalid("choose instances", [{"field": "instances", "message": "请选择实例"}])
     eng = uow.runtime.engine
@@ -565,7 +554,7 @@ def migrate_instances(uow: UnitOfWork, actor: Actor, instance_ids: list[int], to
                       reason: str) -> dict[str, Any]:
     """Move each instance that the diff can map to the target version (one transaction each);
     refuse the others with the reason. Audited per instance."""
-    _owner(actor, "migrate instances")
+    require(actor, Permission.EDIT_DIAGRAMS)
     reason = _reason(reason)
     done: list[dict[str, Any]] = []
     refused: list[dict[str, Any]] = []
@@ -623,7 +612,7 @@ def task_of(wf: Any, task_id: str) -> Any:
 def run_scenarios(uow: UnitOfWork, actor: Actor, key: str, xml: str | None = None,
                   names: list[str] | None = None) -> dict[str, Any]:
     """Run the stored scenarios of ``key`` against ``xml``, else the draft, else the latest version."""
-    _owner(actor, "run diagram scenarios")
+    require(actor, Permission.EDIT_DIAGRAMS)
     source = "xml"
     file_name = f"{key}.bpmn"
     if xml is None:

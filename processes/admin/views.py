@@ -3,17 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.exc import SQLAlchemyError
 
+from processes.access import Permission, require
 from processes.db import UnitOfWork
-from processes.errors import Forbidden, NotFound
+from processes.errors import NotFound
 from processes.models import (
-    INSTANCE_STATES,
     AuditEntry,
     ProcessDefinition,
     ProcessInstance,
@@ -21,37 +19,14 @@ from processes.models import (
     Timer,
     User,
 )
+from processes.recognition.models import Application, RecognitionRound
 from processes.services.core import load_for_reading
+from processes.vocabulary import InstanceState
 
-ADMIN_ROLES = ("admin",)
-OWNER_ROLES = ("admin", "process_owner")
-MONITOR_ROLES = ("admin", "process_owner", "municipal_reviewer")
 SORTS: dict[str, Any] = {
     "id": ProcessInstance.id, "started": ProcessInstance.started_at, "updated": ProcessInstance.updated_at,
     "state": ProcessInstance.state, "process": ProcessInstance.process_key,
          "county": ProcessInstance.county, "business_key": ProcessInstance.business_key}
-T = TypeVar("T")
-
-
-def require(user: User, roles: tuple[str, ...], what: str = "this page") -> None:
-    if not user.active or user.role not in roles:
-        raise Forbidden(f"only {' / '.join(roles)} may use {what}")
-
-
-def optional_table(name: str) -> Any:
-    """A table owned by another area, or None when that area is not installed."""
-    from processes.all_models import Base
-
-    return Base.metadata.tables.get(name)
-
-
-def guarded(uow: UnitOfWork, fn: Callable[[], T], default: T) -> T:
-    """Run a query on another area's tables; missing tables (area not migrated) give ``default``."""
-    try:
-        with uow.s.begin_nested():
-            return fn()
-    except SQLAlchemyError:
-        return default
 
 
 # -- instance list ----------------------------------------------------------------------------
@@ -77,16 +52,14 @@ def _filtered(uow: UnitOfWork, f: dict[str, Any]) -> Select[Any]:
         stmt = stmt.where(exists().where(and_(TaskIndex.instance_id == ProcessInstance.id,
                                               TaskIndex.due_at.is_not(None), TaskIndex.due_at < now)))
     if f.get("round"):
-        app = optional_table("application")
-        if app is not None:
-            stmt = stmt.where(ProcessInstance.id.in_(select(app.c.instance_id).where(
-                app.c.round_id == int(f["round"]))))
+        stmt = stmt.where(ProcessInstance.id.in_(select(Application.instance_id).where(
+            Application.round_id == int(f["round"]))))
     return stmt
 
 
 def list_instances(uow: UnitOfWork, user: User, filters: dict[str, Any] | None = None, sort: str = "id",
                    desc: bool = True, page: int = 1, per_page: int = 25) -> dict[str, Any]:
-    require(user, MONITOR_ROLES, "the instance monitor")
+    require(user, Permission.MONITOR_INSTANCES)
     f = {k: v for k, v in (filters or {}).items() if v not in (None, "", False)}
     per_page = max(1, min(per_page, 200))
     page = max(1, page)
@@ -94,7 +67,7 @@ def list_instances(uow: UnitOfWork, user: User, filters: dict[str, Any] | None =
         stmt = _filtered(uow, f)
         total = uow.s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         without_state = _filtered(uow, {k: v for k, v in f.items() if k != "state"}).subquery()
-        counts = {s: 0 for s in INSTANCE_STATES}
+        counts = {s: 0 for s in InstanceState}
         counts.update(dict(uow.s.execute(select(without_state.c.state, func.count())
                                          .group_by(without_state.c.state)).all()))
         col = SORTS.get(sort, ProcessInstance.id)
@@ -124,13 +97,10 @@ def filter_options(uow: UnitOfWork) -> dict[str, Any]:
         keys = uow.s.scalars(select(ProcessDefinition.key).distinct().order_by(ProcessDefinition.key)).all()
         versions = sorted(set(uow.s.scalars(select(ProcessDefinition.version))))
         counties = sorted(c for c in uow.s.scalars(select(ProcessInstance.county).distinct()) if c)
-        rnd = optional_table("recognition_round")
-        rounds: list[dict[str, Any]] = []
-        if rnd is not None:
-            rounds = guarded(uow, lambda: [{"id": r.id, "name": r.name} for r in uow.s.execute(
-                select(rnd.c.id, rnd.c.name).order_by(rnd.c.id.desc()))], [])
+        rounds = [{"id": r.id, "name": r.name} for r in uow.s.execute(
+            select(RecognitionRound.id, RecognitionRound.name).order_by(RecognitionRound.id.desc()))]
         return {"process_keys": list(keys), "versions": versions, "counties": counties, "rounds": rounds,
-                "states": list(INSTANCE_STATES)}
+                "states": list(InstanceState)}
 
 
 # -- diagram colouring ----------------------------------------------------------------------------
@@ -176,7 +146,7 @@ def _sequence_flows(xml: str) -> list[tuple[str, str, str]]:
 
 
 def diagram_state(uow: UnitOfWork, user: User, instance_id: int) -> dict[str, Any]:
-    require(user, MONITOR_ROLES, "the instance monitor")
+    require(user, Permission.MONITOR_INSTANCES)
     with uow:
         inst = uow.s.get(ProcessInstance, instance_id)
         if inst is None:
@@ -194,7 +164,7 @@ def diagram_state(uow: UnitOfWork, user: User, instance_id: int) -> dict[str, An
 
 # -- instance page ---------------------------------------------------------------------------------
 def instance_detail(uow: UnitOfWork, user: User, instance_id: int) -> dict[str, Any]:
-    require(user, MONITOR_ROLES, "the instance monitor")
+    require(user, Permission.MONITOR_INSTANCES)
     with uow:
         inst = uow.s.get(ProcessInstance, instance_id)
         if inst is None:
@@ -236,7 +206,7 @@ def instance_detail(uow: UnitOfWork, user: User, instance_id: int) -> dict[str, 
 
 # -- definitions -------------------------------------------------------------------------------------
 def definitions(uow: UnitOfWork, user: User) -> list[dict[str, Any]]:
-    require(user, OWNER_ROLES, "process definitions")
+    require(user, Permission.EDIT_DIAGRAMS)
     with uow:
         counts: dict[int, dict[str, int]] = {}
         for did, state, n in uow.s.execute(select(ProcessInstance.definition_id, ProcessInstance.state,
@@ -257,7 +227,7 @@ def definitions(uow: UnitOfWork, user: User) -> list[dict[str, Any]]:
 
 
 def definition(uow: UnitOfWork, user: User, definition_id: int) -> dict[str, Any]:
-    require(user, MONITOR_ROLES, "process definitions")
+    require(user, Permission.MONITOR_INSTANCES)
     with uow:
         d = uow.s.get(ProcessDefinition, definition_id)
         if d is None:
@@ -269,7 +239,7 @@ def definition(uow: UnitOfWork, user: User, definition_id: int) -> dict[str, Any
 
 # -- users ---------------------------------------------------------------------------------------------
 def users(uow: UnitOfWork, user: User) -> list[dict[str, Any]]:
-    require(user, ADMIN_ROLES, "user administration")
+    require(user, Permission.MANAGE_USERS)
     with uow:
         return [{"id": u.id, "username": u.username, "display_name": u.display_name, "role": u.role,
                  "county": u.county, "email": u.email, "active": u.active, "created_at": u.created_at}

@@ -154,8 +154,12 @@ class Engine:
         return cached
 
     # -- workflows ---------------------------------------------------------------------------
-    def script_engine(self, context_factory: Callable[[Any], HandlerContext]) -> RuntimeScriptEngine:
-        return RuntimeScriptEngine(self.helpers, self.timeout_s, context_factory)
+    def script_engine(self, context_factory: Callable[[Any], HandlerContext],
+                      helpers: Mapping[str, Callable[..., Any]] | None = None) -> RuntimeScriptEngine:
+        """A script engine for one unit of work; ``helpers`` replace same-named shared ones (e.g.
+        calendar functions bound to the unit of work's computation log)."""
+        return RuntimeScriptEngine({**self.helpers, **helpers} if helpers else self.helpers, self.timeout_s,
+                                   context_factory)
 
     def new(self, parsed: ParsedDefinition, script_engine: RuntimeScriptEngine) -> BpmnWorkflow:
         return BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=script_engine)
@@ -204,7 +208,7 @@ class Engine:
                         timers.append((str(task.id), bpmn_id, due))
                 elif isinstance(event_def, MultipleEventDefinition):
                     # event-based gateway: the WAITING gateway holds its catch events' definitions
-                    # (issue 4: wf.waiting_events() misses these timers)
+                    # (wf.waiting_events() misses these timers)
                     _gateway_events(task, spec, event_def, bpmn_id, timers, messages)
                 elif event_def is not None and getattr(event_def, "name", None):
                     messages.append(event_def.name)

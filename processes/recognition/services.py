@@ -12,7 +12,13 @@ from sqlalchemy import select
 from handlers.certificates import ban_until as ban_until_of
 from handlers.credit_code import validate_credit_code
 from handlers.recognition_steps import MATERIALS, SYSTEM_MATERIALS, beijing_date, missing_materials
-from processes.access import OVERSEERS
+from processes.access import (
+    Permission,
+    county_row_filter,
+    is_applicant_of,
+    may_see_county_row,
+    require,
+)
 from processes.clock import CST
 from processes.db import UnitOfWork
 from processes.errors import Conflict, Forbidden, Invalid, NotFound
@@ -27,6 +33,7 @@ from processes.recognition.models import (
 )
 from processes.services.core import Actor, record
 from processes.services.instances import correlate_message
+from processes.vocabulary import Role
 
 PUBLIC = Actor(None, "public", "public")
 UPLOAD_STATUSES = ("draft", "supplement")
@@ -52,8 +59,7 @@ def round_view(r: RecognitionRound) -> dict[str, Any]:
 def open_round(uow: UnitOfWork, actor: Actor, year: int, submission_deadline: date | str,
                name: str | None = None, opens_on: date | str | None = None) -> dict[str, Any]:
     """Art. 15: an administrator opens the year's round (one per year)."""
-    if actor.role not in ("admin", "system"):
-        raise Forbidden("只有管理员可以开启年度申报批次")
+    require(actor, Permission.OPEN_ROUND)
     try:
         deadline = date.fromisoformat(str(submission_deadline)[:10])
         start = date.fromisoformat(str(opens_on)[:10]) if opens_on else date(int(year), 1, 1)
@@ -91,13 +97,7 @@ def _application(uow: UnitOfWork, business_key: str) -> Application:
 
 
 def _may_view(actor: Actor, app: Application) -> bool:
-    if actor.role in OVERSEERS:
-        return True
-    if actor.role == "county_officer":
-        return app.county is not None and app.county == actor.county
-    if actor.role == "applicant":
-        return app.applicant_id == actor.id
-    return False
+    return may_see_county_row(actor, app.county, app.applicant_id)
 
 
 def application_view(uow: UnitOfWork, app: Application) -> dict[str, Any]:
@@ -116,7 +116,7 @@ def application_view(uow: UnitOfWork, app: Application) -> dict[str, Any]:
 
 def _is_panel_expert(uow: UnitOfWork, actor: Actor, app: Application) -> bool:
     """An expert sees the dossier while they hold a review task on it."""
-    if actor.role != "expert" or actor.id is None:
+    if actor.role != Role.EXPERT or actor.id is None:
         return False
     return uow.s.scalar(select(TaskIndex.id).where(TaskIndex.business_key == app.business_key,
                                                    TaskIndex.assignee_id == actor.id)) is not None
@@ -132,11 +132,8 @@ def get_application(uow: UnitOfWork, actor: Actor, business_key: str) -> dict[st
 
 def list_applications(uow: UnitOfWork, actor: Actor, status: str | None = None) -> list[dict[str, Any]]:
     with uow:
-        stmt = select(Application).order_by(Application.id.desc())
-        if actor.role == "county_officer":
-            stmt = stmt.where(Application.county == actor.county)
-        elif actor.role not in OVERSEERS:
-            stmt = stmt.where(Application.applicant_id == actor.id)
+        stmt = county_row_filter(select(Application), Application, actor, Application.applicant_id)
+        stmt = stmt.order_by(Application.id.desc())
         if status:
             stmt = stmt.where(Application.status == status)
         return [application_view(uow, a) for a in uow.s.scalars(stmt.limit(500))]
@@ -153,7 +150,7 @@ def save_draft(uow: UnitOfWork, actor: Actor, business_key: str, data: dict[str,
     """
     with uow:
         app = _application(uow, business_key)
-        if actor.role != "applicant" or app.applicant_id != actor.id:
+        if not is_applicant_of(actor, app.applicant_id):
             raise Forbidden("只有申报单位本身可以保存草稿")
         row = uow.s.scalars(select(TaskIndex).where(TaskIndex.business_key == business_key,
                                                     TaskIndex.element_id.in_(DRAFT_TASKS))).first()
@@ -179,7 +176,7 @@ def withdraw_application(uow: UnitOfWork, actor: Actor, business_key: str, reaso
     """The applicant may withdraw until the county has acted (recommended or declined)."""
     with uow:
         app = _application(uow, business_key)
-        if actor.role != "applicant" or app.applicant_id != actor.id:
+        if not is_applicant_of(actor, app.applicant_id):
             raise Forbidden("只有申报单位本身可以撤回申报")
         if app.status not in WITHDRAW_STATUSES:
             raise Conflict(f"申报当前状态为“{STATUS_NAMES.get(app.status, app.status)}”，县级主管部门已办理，"
@@ -284,7 +281,7 @@ def upload_material(uow: UnitOfWork, actor: Actor, business_key: str, mkey: str,
     digest = hashlib.sha256(content).hexdigest()
     with uow:
         app = _application(uow, business_key)
-        if actor.role != "applicant" or app.applicant_id != actor.id:
+        if not is_applicant_of(actor, app.applicant_id):
             raise Forbidden("只有申报单位本身可以上传材料")
         if app.status not in UPLOAD_STATUSES:
             raise Conflict(f"申报当前状态为“{STATUS_NAMES.get(app.status, app.status)}”，不能上传材料")
@@ -342,8 +339,7 @@ def add_register_entry(uow: UnitOfWork, actor: Actor, unit_name: str, credit_cod
                        certificate_no: str | None = None, revoked_on: str | None = None,
                        note: str = "") -> dict[str, Any]:
     """An administrator records a platform recognised or revoked outside this system (e.g. before it)."""
-    if actor.role not in ("admin", "system"):
-        raise Forbidden("只有管理员可以录入示范平台名录")
+    require(actor, Permission.MANAGE_REGISTER)
     errors = []
     code_error = validate_credit_code(credit_code)
     if code_error:
@@ -377,8 +373,7 @@ def add_register_entry(uow: UnitOfWork, actor: Actor, unit_name: str, credit_cod
 def objection_attachment(uow: UnitOfWork, actor: Actor, business_key: str, sha256: str) -> tuple[Path, str, str]:
     """(path, mime, file name) of an objection's attachment: the bureau only (the public filer's
     evidence may hold personal data, Art. 22)."""
-    if actor.role not in ("municipal_reviewer", "admin"):
-        raise Forbidden("只有市工业和信息化局可以查看异议附件")
+    require(actor, Permission.READ_OBJECTION_FILES)
     if not sha256.isalnum() or len(sha256) != 64:
         raise NotFound("没有这个附件")
     with uow:

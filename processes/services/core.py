@@ -5,20 +5,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.exceptions import WorkflowException
 
 from handlers.registry import HandlerContext
-from processes import audit, calendar_service
+from processes import audit
 from processes import statements as st
+from processes.calendar.deadlines import DeadlineChanges, track_deadlines
+from processes.calendar.functions import ComputationLog, calendar_helpers, sync_calendar
 from processes.clock import CST
 from processes.db import UnitOfWork
 from processes.engine.runtime import SERIALIZER_VERSION, lookups_from
 from processes.engine.service_task import HandlerError
 from processes.errors import Conflict, NotFound
+from processes.lookups import run_lookup
 from processes.models import ProcessDefinition, ProcessInstance, User
 
 log = logging.getLogger(__name__)
@@ -74,14 +77,15 @@ class Loaded:
         self.definition = definition
         rt = uow.runtime
         self.parsed = rt.engine.parsed(definition.id, definition.sources, definition.key)
-        self.script_engine = rt.engine.script_engine(self._context)
+        # what the diagram's calendar functions compute here becomes deadline rows on save
+        self.computations = ComputationLog()
+        self.script_engine = rt.engine.script_engine(self._context, calendar_helpers(self.computations))
         self.expected_version = instance.lock_version
         self._wf: Any = None
-        calendar_service.sync_calendar(uow)  # issue 4: the holiday years loaded into the database
+        self.deadline_changes: DeadlineChanges | None = None
+        sync_calendar(uow)  # the holiday years an admin loaded into the database
 
     def _context(self, task: Any) -> HandlerContext:
-        from processes.lookups import run_lookup
-
         uow = self.uow
         return HandlerContext(now=uow.runtime.now(), business_key=self.instance.business_key,
                               instance_id=self.instance.id,
@@ -159,8 +163,6 @@ def _due_from(value: Any) -> datetime | None:
     s = str(value)
     try:
         if len(s) == 10:
-            from datetime import date
-
             d = date.fromisoformat(s)
             return datetime.combine(d, time(23, 59, 59), CST).astimezone(UTC)
         dt = datetime.fromisoformat(s)
@@ -212,7 +214,7 @@ def save(loaded: Loaded, incident: dict[str, Any] | None = None) -> None:
                                         for task_id, element_id, due in snap.timers])
     for hook in SAVE_HOOKS.get(inst.process_key, ()):
         hook(loaded, snap)
-    calendar_service.track_deadlines(loaded, snap, state)  # issue 4: provisional deadlines, calendar versions
+    loaded.deadline_changes = track_deadlines(uow, inst, wf, snap, state, loaded.computations)
 
 
 def _refresh_task_index(loaded: Loaded, user_tasks: list[Any], now: datetime) -> None:
@@ -276,5 +278,3 @@ def record(uow: UnitOfWork, actor: Actor, action: str, instance_id: int | None =
 def business_key_for(process_key: str, instance_id: int, now: datetime) -> str:
     return f"{process_key.upper()}-{now.astimezone(CST).year}-{instance_id:05d}"
 
-
-_ = timedelta

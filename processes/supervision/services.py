@@ -17,13 +17,21 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from handlers import supervision as sv
 from handlers.workdays import quarter_aggregate_due, quarter_report_due
+from processes.access import (
+    Permission,
+    allowed,
+    county_row_filter,
+    may_act_in_county,
+    may_see_county_row,
+    require,
+)
 from processes.db import UnitOfWork
-from processes.errors import DomainError, Forbidden, Invalid, NotFound
+from processes.errors import DomainError, Invalid, NotFound
 from processes.models import ProcessDefinition, ProcessInstance, User
 from processes.recognition.models import Application, PlatformRegister, RecognitionRound
 from processes.services.core import SYSTEM, Actor, record
@@ -40,7 +48,6 @@ from processes.supervision.models import (
 )
 
 PROCESS_KEYS = ("quarterly_report", "county_aggregate", "inspection")
-OVERSEERS = ("admin", "process_owner", "municipal_reviewer")
 DIAGRAMS = tuple(f"{k}.bpmn" for k in PROCESS_KEYS)
 log = logging.getLogger(__name__)
 
@@ -92,8 +99,7 @@ def platform_user(uow: UnitOfWork, entry: PlatformRegister) -> User | None:
 
 
 def link_platform_user(uow: UnitOfWork, actor: Actor, credit_code: str, username: str) -> None:
-    if actor.role not in ("admin", "system"):
-        raise Forbidden("only an administrator may link a platform to a user")
+    require(actor, Permission.MANAGE_REGISTER)
     with uow:
         user = uow.s.scalars(select(User).where(User.username == username)).first()
         if user is None:
@@ -194,7 +200,7 @@ def expire_registrations(uow: UnitOfWork, day: date) -> list[int]:
 def _notify(uow: UnitOfWork, user_ids: Iterable[int], kind: str, title: str, body: str, link: str | None,
             dedup: str | None, instance_id: int | None = None) -> int:
     try:
-        from processes.notifications import notify
+        from processes.notifications.services import notify
     except ImportError:  # pragma: no cover - the notifications module is another area's
         return 0
     n = 0
@@ -275,7 +281,7 @@ def run_supervision_jobs(rt: Any) -> dict[str, Any]:
     """The scheduler job (idempotent; run it every poll or daily): close rounds past their deadline,
     expire registrations, start the reporting quarter's reports and aggregates, chase what is overdue,
     send expiry-year reminders."""
-    from processes.calendar_service import sync_calendar
+    from processes.calendar.functions import sync_calendar
     from processes.services.clock import sync_clock
 
     uow = rt.uow()
@@ -298,10 +304,9 @@ def chase_report(uow: UnitOfWork, actor: Actor, report_id: int, message: str = "
     """The county officer chases (催报) one platform's report."""
     with uow:
         r = uow.s.get(QuarterlyReport, report_id)
-        if r is None or not _may_see(actor, r.county, r.platform_user_id):
+        if r is None or not may_see_county_row(actor, r.county, r.platform_user_id):
             raise NotFound(f"report {report_id} does not exist or is not visible to you")
-        if actor.role not in ("county_officer", "municipal_reviewer", "admin"):
-            raise Forbidden("only the county or the bureau may chase a report")
+        require(actor, Permission.CHASE_REPORTS)
         if r.status not in OPEN_REPORT_STATUSES:
             raise Invalid("this report is not waiting for the platform", [{"field": "status", "message": r.status}])
         if r.platform_user_id is not None:
@@ -328,10 +333,9 @@ def start_inspection(uow: UnitOfWork, actor: Actor, register_id: int) -> Process
     """Art. 20: a county officer inspects one of the county's recognised platforms."""
     with uow:
         e = _entry(uow, register_id)
-        if actor.role == "county_officer" and actor.county != e.county:
+        if not may_act_in_county(actor, e.county):
             raise NotFound(f"register entry {register_id} does not exist")
-        if actor.role not in ("county_officer", "municipal_reviewer", "admin"):
-            raise Forbidden("only county officers and the bureau inspect platforms")
+        require(actor, Permission.START_INSPECTION)
         if e.status != "recognised":
             raise Invalid(f"{e.unit_name} is not a recognised platform ({e.status})",
                           [{"field": "register_id", "message": "该平台不在认定有效期内"}])
@@ -343,8 +347,7 @@ def start_inspection(uow: UnitOfWork, actor: Actor, register_id: int) -> Process
 def start_spot_check(uow: UnitOfWork, actor: Actor, n: int, seed: str | None = None) -> dict[str, Any]:
     """Art. 21: the bureau picks ``n`` recognised platforms at random; each is inspected. The seed and
     the picks are stored and audited, so the draw can be re-done by anyone."""
-    if actor.role not in ("municipal_reviewer", "admin"):
-        raise Forbidden("only the municipal bureau starts spot checks")
+    require(actor, Permission.START_SPOT_CHECK)
     if not isinstance(n, int) or n < 1:
         raise Invalid("n must be a positive integer", [{"field": "n", "message": "抽查数量至少为 1"}])
     seed = str(seed) if seed else secrets.token_hex(8)
@@ -375,8 +378,7 @@ def start_spot_check(uow: UnitOfWork, actor: Actor, n: int, seed: str | None = N
 
 def revoke(uow: UnitOfWork, actor: Actor, register_id: int, article: str, reason: str) -> dict[str, Any]:
     """Art. 20/21 directly by the bureau (e.g. a violation found outside an inspection)."""
-    if actor.role not in ("municipal_reviewer", "admin"):
-        raise Forbidden("only the municipal bureau revokes a title")
+    require(actor, Permission.REVOKE)
     with uow:
         e = _entry(uow, register_id)
         if e.status != "recognised":
@@ -400,24 +402,6 @@ def revoke(uow: UnitOfWork, actor: Actor, register_id: int, article: str, reason
 
 
 # -- read side -----------------------------------------------------------------------------------
-
-def _may_see(actor: Actor | User, county: str | None, platform_user_id: int | None = None) -> bool:
-    if actor.role in OVERSEERS:
-        return True
-    if actor.role == "county_officer":
-        return county is not None and county == actor.county
-    return platform_user_id is not None and platform_user_id == actor.id
-
-
-def _visible(stmt: Any, model: Any, user: Actor | User, own_col: Any = None) -> Any:
-    if user.role in OVERSEERS:
-        return stmt
-    if user.role == "county_officer":
-        return stmt.where(model.county == user.county)
-    if own_col is not None:
-        return stmt.where(own_col == user.id)
-    return stmt.where(model.id.is_(None))
-
 
 def report_view(r: QuarterlyReport, day: date) -> dict[str, Any]:
     overdue = r.status in OPEN_REPORT_STATUSES and r.due_date < day
@@ -463,7 +447,7 @@ def list_reports(uow: UnitOfWork, user: Actor | User, year: int | None = None, q
                  county: str | None = None, status: str | None = None, credit_code: str | None = None,
                  limit: int = 200) -> list[dict[str, Any]]:
     with uow:
-        stmt = _visible(select(QuarterlyReport), QuarterlyReport, user, QuarterlyReport.platform_user_id)
+        stmt = county_row_filter(select(QuarterlyReport), QuarterlyReport, user, QuarterlyReport.platform_user_id)
         if year:
             stmt = stmt.where(QuarterlyReport.year == year)
         if quarter:
@@ -482,7 +466,7 @@ def list_reports(uow: UnitOfWork, user: Actor | User, year: int | None = None, q
 
 def list_aggregates(uow: UnitOfWork, user: Actor | User, limit: int = 200) -> list[dict[str, Any]]:
     with uow:
-        stmt = _visible(select(CountyAggregate), CountyAggregate, user)
+        stmt = county_row_filter(select(CountyAggregate), CountyAggregate, user)
         day = today(uow)
         return [aggregate_view(a, day) for a in uow.s.scalars(
             stmt.order_by(CountyAggregate.year.desc(), CountyAggregate.quarter.desc(), CountyAggregate.county)
@@ -493,16 +477,16 @@ def overdue(uow: UnitOfWork, user: Actor | User) -> dict[str, Any]:
     """Late reports and late aggregates (催报 list), scoped: a county officer sees their county."""
     with uow:
         day = today(uow)
-        reports = uow.s.scalars(_visible(select(QuarterlyReport), QuarterlyReport, user,
+        reports = uow.s.scalars(county_row_filter(select(QuarterlyReport), QuarterlyReport, user,
                                          QuarterlyReport.platform_user_id)
                                 .where(QuarterlyReport.status.in_(OPEN_REPORT_STATUSES),
                                        QuarterlyReport.due_date < day)
                                 .order_by(QuarterlyReport.due_date, QuarterlyReport.credit_code)).all()
-        aggregates = [] if user.role == "applicant" else uow.s.scalars(
-            _visible(select(CountyAggregate), CountyAggregate, user)
+        aggregates = [] if not allowed(user, Permission.SEE_SUPERVISION) else uow.s.scalars(
+            county_row_filter(select(CountyAggregate), CountyAggregate, user)
             .where(CountyAggregate.status == "open", CountyAggregate.due_date < day)
             .order_by(CountyAggregate.due_date, CountyAggregate.county)).all()
-        late_submitted = uow.s.scalars(_visible(select(QuarterlyReport), QuarterlyReport, user,
+        late_submitted = uow.s.scalars(county_row_filter(select(QuarterlyReport), QuarterlyReport, user,
                                                 QuarterlyReport.platform_user_id)
                                        .where(QuarterlyReport.late.is_(True),
                                               QuarterlyReport.due_date >= day - timedelta(days=400))
@@ -514,13 +498,12 @@ def overdue(uow: UnitOfWork, user: Actor | User) -> dict[str, Any]:
 
 def list_inspections(uow: UnitOfWork, user: Actor | User, limit: int = 200) -> list[dict[str, Any]]:
     with uow:
-        stmt = _visible(select(Inspection), Inspection, user)
+        stmt = county_row_filter(select(Inspection), Inspection, user)
         return [inspection_view(i) for i in uow.s.scalars(stmt.order_by(Inspection.id.desc()).limit(limit))]
 
 
 def list_spot_checks(uow: UnitOfWork, user: Actor | User) -> list[dict[str, Any]]:
-    if user.role not in OVERSEERS:
-        raise Forbidden("spot checks are the bureau's")
+    require(user, Permission.SEE_ALL_INSTANCES)
     with uow:
         return [{"id": r.id, "n": r.n, "seed": r.seed, "candidates": r.candidates, "picks": r.picks,
                  "started_by": r.started_by, "started_at": r.started_at.isoformat()}
@@ -534,7 +517,7 @@ def list_revocations(uow: UnitOfWork, user: Actor | User | None = None, public: 
         if public or user is None:
             stmt = stmt.where(Revocation.status == "confirmed")
         else:
-            stmt = _visible(stmt, Revocation, user)
+            stmt = county_row_filter(stmt, Revocation, user)
         rows = uow.s.scalars(stmt.order_by(Revocation.id.desc())).all()
         views = [revocation_view(r) for r in rows]
         if not public and user is not None:
@@ -561,11 +544,7 @@ def _who_decided(uow: UnitOfWork, rows: Any, views: list[dict[str, Any]]) -> Non
 def supervised_platforms(uow: UnitOfWork, user: Actor | User) -> list[dict[str, Any]]:
     """Register entries the user may supervise (county officers: their county)."""
     with uow:
-        stmt = select(PlatformRegister)
-        if user.role == "county_officer":
-            stmt = stmt.where(PlatformRegister.county == user.county)
-        elif user.role not in OVERSEERS:
-            stmt = stmt.where(or_(PlatformRegister.id.is_(None)))
+        stmt = county_row_filter(select(PlatformRegister), PlatformRegister, user)
         return [{"id": e.id, "unit_name": e.unit_name, "credit_code": e.credit_code, "county": e.county,
                  "status": e.status, "valid_from": e.valid_from.isoformat() if e.valid_from else None,
                  "valid_to": e.valid_to.isoformat() if e.valid_to else None,

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from processes.calendar_service import current_calendar
+from processes.calendar.functions import current_calendar
 from processes.clock import CST
 from tests.browser.conftest import publish_screenshot
 from tests.collab.helpers import (

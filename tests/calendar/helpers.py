@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from processes import calendar_service
+from processes.calendar import functions as calfn
 
 HERE = Path(__file__).resolve().parent
 CAL_2027 = HERE / "2027.test.toml"
@@ -17,8 +17,8 @@ def fresh_calendar() -> Iterator[None]:
     """Tables are cleaned between tests: forget the database years cached in this process.
     (Imported by each test module: tests/calendar has no conftest, its name clashes with the
     standard library's ``calendar`` as a package.)"""
-    calendar_service.reset()
+    calfn.reset()
     yield
-    calendar_service.reset()
+    calfn.reset()
 
 PUBLICITY_VAR_BPMN = HERE / "publicity_var.bpmn"

@@ -7,66 +7,66 @@ from datetime import date
 import pytest
 
 from handlers import workdays as wd
-from processes import calendar_service as cs
+from processes.calendar import functions as calfn
 from processes.runtime import script_helpers
 from tests.calendar.helpers import CAL_2027, fresh_calendar  # noqa: F401
 
 
 @pytest.fixture
 def base() -> wd.WorkingCalendar:
-    cal = cs.base_calendar()
-    cs.set_calendar(cal)
+    cal = calfn.base_calendar()
+    calfn.set_calendar(cal)
     return cal
 
 
 def test_publicity_before_national_day_skips_the_holiday(base):
     # Art. 13: published Monday 28 Sep (day 1) → 29, 30 Sep, 8, 9 Oct: ends Friday 9 Oct
-    assert cs.end_of_working_day("2026-09-28", 5) == "2026-10-09T23:59:59+08:00"
+    assert calfn.end_of_working_day("2026-09-28", 5) == "2026-10-09T23:59:59+08:00"
     # published Wednesday 30 Sep: 30 Sep, 8, 9 Oct, Saturday 10 Oct (调休上班), Monday 12 Oct
-    assert cs.end_of_working_day("2026-09-30", 5) == "2026-10-12T23:59:59+08:00"
-    assert cs.add_working_days("2026-09-28", 5) == "2026-10-10"
+    assert calfn.end_of_working_day("2026-09-30", 5) == "2026-10-12T23:59:59+08:00"
+    assert calfn.add_working_days("2026-09-28", 5) == "2026-10-10"
     for day in range(1, 8):
-        assert not cs.is_working_day(date(2026, 10, day))
-    assert cs.is_working_day("2026-10-10")  # Saturday worked
-    assert not cs.is_working_day("2026-10-11")  # plain Sunday
-    assert cs.is_working_day("2026-09-20")  # the other swapped Sunday
+        assert not calfn.is_working_day(date(2026, 10, day))
+    assert calfn.is_working_day("2026-10-10")  # Saturday worked
+    assert not calfn.is_working_day("2026-10-11")  # plain Sunday
+    assert calfn.is_working_day("2026-09-20")  # the other swapped Sunday
 
 
 def test_publicity_over_spring_festival_2026_counts_swapped_saturdays(base):
-    assert cs.is_working_day("2026-02-14") and cs.is_working_day("2026-02-28")  # Saturdays worked
-    assert not any(cs.is_working_day(date(2026, 2, d)) for d in range(15, 24))
+    assert calfn.is_working_day("2026-02-14") and calfn.is_working_day("2026-02-28")  # Saturdays worked
+    assert not any(calfn.is_working_day(date(2026, 2, d)) for d in range(15, 24))
     # Thu 12 Feb (1), Fri 13 (2), Sat 14 (3), Tue 24 (4), Wed 25 (5)
-    assert cs.end_of_working_day("2026-02-12", 5) == "2026-02-25T23:59:59+08:00"
+    assert calfn.end_of_working_day("2026-02-12", 5) == "2026-02-25T23:59:59+08:00"
     # started on the holiday: day 1 is the next working day (Tue 24 Feb)
-    assert cs.end_of_working_day("2026-02-16", 5) == "2026-02-28T23:59:59+08:00"
-    assert cs.add_working_days("2026-02-13", 1) == "2026-02-14"
+    assert calfn.end_of_working_day("2026-02-16", 5) == "2026-02-28T23:59:59+08:00"
+    assert calfn.add_working_days("2026-02-13", 1) == "2026-02-14"
 
 
 def test_publicity_into_unpublished_2027_is_provisional_until_loaded(base):
-    info = cs.deadline_info("2026-12-28", 5)
+    info = calfn.deadline_info("2026-12-28", 5)
     assert info["date"] == "2027-01-01" and info["provisional"] and info["unknown_years"] == [2027]
     assert set(info["calendar_versions"]) == {"2026"}
-    assert cs.is_provisional("2026-12-28", 5) and not cs.is_provisional("2026-12-21", 5)
-    cs.set_calendar(base.with_year(wd.parse_year_toml(CAL_2027.read_text(encoding="utf-8"))))
-    info = cs.deadline_info("2026-12-28", 5)
+    assert calfn.is_provisional("2026-12-28", 5) and not calfn.is_provisional("2026-12-21", 5)
+    calfn.set_calendar(base.with_year(wd.parse_year_toml(CAL_2027.read_text(encoding="utf-8"))))
+    info = calfn.deadline_info("2026-12-28", 5)
     assert info["date"] == "2027-01-04" and not info["provisional"]
     assert set(info["calendar_versions"]) == {"2026", "2027"}
-    assert cs.end_of_working_day("2027-01-08", 2) == "2027-01-09T23:59:59+08:00"  # swapped Saturday
+    assert calfn.end_of_working_day("2027-01-08", 2) == "2027-01-09T23:59:59+08:00"  # swapped Saturday
 
 
 def test_zero_and_next_working_day(base):
-    assert cs.add_working_days("2026-10-01", 0) == "2026-10-08"
-    assert cs.add_working_days("2026-09-30", 0) == "2026-09-30"
-    assert cs.next_working_day("2026-10-03") == "2026-10-08"
-    assert cs.working_days_between("2026-09-30", "2026-10-09") == 2
-    assert cs.working_days_between("2026-10-09", "2026-09-30") == -2
+    assert calfn.add_working_days("2026-10-01", 0) == "2026-10-08"
+    assert calfn.add_working_days("2026-09-30", 0) == "2026-09-30"
+    assert calfn.next_working_day("2026-10-03") == "2026-10-08"
+    assert calfn.working_days_between("2026-09-30", "2026-10-09") == 2
+    assert calfn.working_days_between("2026-10-09", "2026-09-30") == -2
 
 
 def test_inputs_may_be_dates_datetimes_or_iso_strings(base):
-    assert cs.add_working_days(date(2026, 9, 28), 5) == "2026-10-10"
+    assert calfn.add_working_days(date(2026, 9, 28), 5) == "2026-10-10"
     # 2026-09-30T20:00Z is already 1 October in Beijing: the count starts from the Beijing date
-    assert cs.add_working_days("2026-09-30T20:00:00+00:00", 1) == "2026-10-08"
-    assert cs.end_of_day("2026-10-25") == "2026-10-25T23:59:59+08:00"
+    assert calfn.add_working_days("2026-09-30T20:00:00+00:00", 1) == "2026-10-08"
+    assert calfn.end_of_day("2026-10-25") == "2026-10-25T23:59:59+08:00"
 
 
 def test_quarter_validity_and_expiry_helpers_are_in_the_script_environment(base):
@@ -86,16 +86,18 @@ def test_quarter_validity_and_expiry_helpers_are_in_the_script_environment(base)
 
 def test_unknown_rule_and_bad_n(base):
     with pytest.raises(ValueError):
-        cs.compute("calendar_days", "2026-01-01", 1)
+        calfn.compute("calendar_days", "2026-01-01", 1)
     with pytest.raises(ValueError):
-        cs.end_of_working_day("2026-01-05", 0)
+        calfn.end_of_working_day("2026-01-05", 0)
 
 
 def test_end_of_day_of_added_working_days_is_a_tracked_rule(base):
-    value = cs.end_of_day(cs.add_working_days("2026-12-28", 5))
+    log = calfn.ComputationLog()
+    h = calfn.calendar_helpers(log)
+    value = h["end_of_day"](h["add_working_days"]("2026-12-28", 5))
     assert value == "2027-01-04T23:59:59+08:00"
-    noted = cs._by_value[value]
+    noted = log.by_value[value]
     assert (noted.rule, noted.start.isoformat(), noted.n, noted.deadline.provisional) == (
         "end_of_added_working_days", "2026-12-28", 5, True)
-    cs.set_calendar(base.with_year(wd.parse_year_toml(CAL_2027.read_text(encoding="utf-8"))))
-    assert cs.compute("end_of_added_working_days", "2026-12-28", 5).value == "2027-01-05T23:59:59+08:00"
+    calfn.set_calendar(base.with_year(wd.parse_year_toml(CAL_2027.read_text(encoding="utf-8"))))
+    assert calfn.compute("end_of_added_working_days", "2026-12-28", 5).value == "2027-01-05T23:59:59+08:00"

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from processes import calendar_service as cs
-from processes.calendar_models import Deadline, HolidayYear
+from processes.calendar import functions as calfn
+from processes.calendar.models import Deadline, HolidayYear
 from processes.clock import CST
 from processes.models import AuditEntry, TaskIndex, Timer
 from tests.calendar.helpers import CAL_2027, PUBLICITY_BPMN, fresh_calendar  # noqa: F401
@@ -41,7 +41,7 @@ def test_publicity_into_2027_is_provisional_then_recomputed_when_2027_is_loaded(
     assert timers[0].due_at == datetime(2027, 1, 1, 23, 59, 59, tzinfo=CST)
     assert tasks[0].due_at == datetime(2027, 1, 4, 23, 59, 59, tzinfo=CST)  # add_working_days(28 Dec, 5)
     assert deadlines["timer"].provisional and deadlines["timer"].unknown_years == [2027]
-    assert deadlines["timer"].calendar_versions == {"2026": cs.base_calendar().years[2026].version}
+    assert deadlines["timer"].calendar_versions == {"2026": calfn.base_calendar().years[2026].version}
     assert deadlines["task"].provisional and deadlines["task"].rule == "add_working_days"
 
     r = api.as_user("admin").get("/api/v1/calendar/provisional")

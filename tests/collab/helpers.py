@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from processes.collab import services as collab
+from processes.tasks import submit
 from processes.models import TaskIndex, User
 from processes.runtime import Runtime
 from processes.services import deploy, instances, users
@@ -73,7 +73,7 @@ class Flow:
 
     def do(self, username: str, element_id: str, **data: Any) -> Flow:
         """Complete the open task ``element_id`` as ``username`` (through the UI's checks)."""
-        collab.submit_task(self.rt.uow(), actor(self.rt, username), self.task_id(element_id), data)
+        submit.submit_task(self.rt.uow(), actor(self.rt, username), self.task_id(element_id), data)
         return self
 
 

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from processes.collab import excel
+from processes.tasks import tables as excel
 from tests.collab.helpers import COLLAB_BPMN, Flow, add_user, collab_at_county_review, sample_at_county_review
 from tests.conftest import PageClient as Browser  # noqa: F401 - used by other modules too
 

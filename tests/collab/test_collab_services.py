@@ -126,7 +126,7 @@ def test_list_filters_sorting_paging(api, runtime):
 
 
 def test_times_are_shown_in_beijing_time():
-    from app.web.routes import local_time
+    from app.templating import local_time
 
     assert local_time("2026-11-29T12:45:00+00:00") == "2026-11-29 20:45"
     assert local_time("2026-12-31T16:30:00+00:00") == "2027-01-01 00:30"

@@ -4,12 +4,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from processes import calendar_service
+from processes.calendar import functions as calfn
 
 
 @pytest.fixture(autouse=True)
 def _fresh_calendar() -> Iterator[None]:
     """Tables are cleaned between tests: forget the database years cached in this process."""
-    calendar_service.reset()
+    calfn.reset()
     yield
-    calendar_service.reset()
+    calfn.reset()

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from processes import notifications
-from processes.calendar_models import Notification
 from processes.clock import CST
 from processes.models import User
+from processes.notifications import services as notifications
+from processes.notifications.models import Notification
 from processes.reminders import kind_for, run_reminders
 from tests.conftest import FIXTURES
 

@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy import select
 
 from handlers.eligibility import eligibility_reasons
-from processes.calendar_models import Notification
 from processes.models import ProcessInstance
+from processes.notifications.models import Notification
 from processes.recognition.models import PlatformRegister
 from processes.supervision.models import CountyAggregate, QuarterlyReport
 from tests.supervision.conftest import FORM, Q4_EXTRAS, ok, task_of

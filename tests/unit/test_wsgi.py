@@ -14,7 +14,7 @@ def test_wsgi_module_builds_the_app_without_a_scheduler(tmp_path, monkeypatch):
     sys.modules.pop("app.wsgi", None)
     threads_before = {t.name for t in threading.enumerate()}
     module = importlib.import_module("app.wsgi")
-    assert module.app.name == "app" and "api" in module.app.blueprints
+    assert module.app.name == "app" and "api_tasks" in module.app.blueprints
     assert {t.name for t in threading.enumerate()} - threads_before == set()
 
 

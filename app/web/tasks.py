@@ -1,7 +1,7 @@
 """Pages of the staff UI: the four task lists, the task page (form, summary, timeline, checks),
-drafts, table imports, the approval verbs, instance pages, notifications, starting a process.
+drafts, table imports, the approval verbs, instance pages, starting a process, withdrawing.
 
-Routes only translate HTTP into one service call each; rules live in processes/collab/services.py.
+Routes only translate HTTP into one service call each; rules live in processes/tasks/.
 """
 
 from __future__ import annotations
@@ -9,16 +9,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.extensions import actor_of, uow
-from app.web import bp
+from app.web.recognition import materials_of
 from processes import queries
-from processes.collab import excel
-from processes.collab import services as collab
+from processes.access import Permission, allowed
 from processes.errors import DomainError, Invalid, NotFound
+from processes.recognition import services as recognition
 from processes.services import instances
+from processes.tasks import lists, submit, tables, verbs
+from processes.vocabulary import STAFF_ROLES
+
+bp = Blueprint("tasks", __name__)
 
 LIST_TITLES = {"mine": "我的待办", "claimable": "待认领", "done": "已办", "copied": "抄送我的"}
 RESERVED = ("csrf_token", "_action", "_version")
@@ -35,19 +39,19 @@ def _int(name: str, default: int) -> int:
         return default
 
 
-def list_query() -> collab.ListQuery:
+def list_query() -> lists.ListQuery:
     a = request.args
-    return collab.ListQuery(process_key=a.get("process") or None, round=a.get("round") or None,
+    return lists.ListQuery(process_key=a.get("process") or None, round=a.get("round") or None,
                             county=a.get("county") or None, overdue=a.get("overdue") in ("1", "on", "true"),
-                            sort=a.get("sort", "due") if a.get("sort") in collab.SORTS else "due",
+                            sort=a.get("sort", "due") if a.get("sort") in lists.SORTS else "due",
                             page=_int("page", 1), per_page=min(_int("per_page", 20), 100))
 
 
 @bp.get("/tasks/<any(mine, claimable, done, copied):which>")
 @login_required
 def task_list(which: str):
-    result = collab.list_tasks(uow(), _user(), which, list_query())
-    return render_template("collab/list.html", which=which, title=LIST_TITLES[which], result=result,
+    result = lists.list_tasks(uow(), _user(), which, list_query())
+    return render_template("tasks/list.html", which=which, title=LIST_TITLES[which], result=result,
                            args=request.args)
 
 
@@ -63,7 +67,7 @@ def form_values(fields: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict
         if fd.get("readonly"):
             continue
         if fd["type"] == "json":
-            cols = excel.columns_of(fd)
+            cols = tables.columns_of(fd)
             if (fd.get("properties") or {}).get("users_of_role"):
                 if f"{fid}.__picker" in f:  # a checklist: unticked boxes send nothing
                     values[fid] = [v for v in f.getlist(fid) if v]
@@ -117,7 +121,7 @@ def render_task(task_id: str, values: dict[str, Any] | None = None, errors: list
                 values[fid] = fd["default"]
     buttons_done = False
     for fd in view["fields"]:
-        fd["columns"] = [c.as_dict() for c in excel.columns_of(fd)] if fd["type"] == "json" else []
+        fd["columns"] = [c.as_dict() for c in tables.columns_of(fd)] if fd["type"] == "json" else []
         picker_role = (fd.get("properties") or {}).get("users_of_role")
         fd["user_choices"] = queries.users_with_role(uow(), picker_role) if picker_role else None
         # the form's decision (decision, *_decision or property buttons=true) is a row of buttons
@@ -133,24 +137,24 @@ def render_task(task_id: str, values: dict[str, Any] | None = None, errors: list
         "all_errors": errors, "instance": instance, "summary": summary_of(data),
         "check_results": data.get("check_results") or [],
         "objection": data.get("objection") if isinstance(data.get("objection"), dict) else None,
-        "timeline": collab.timeline(uow(), view["instance_id"]),
-        "delegation": collab.delegation_of(uow(), task_id),
+        "timeline": lists.timeline(uow(), view["instance_id"]),
+        "delegation": verbs.delegation_of(uow(), task_id),
         "is_holder": holder_id == user.id, "colleagues": [], "copy_targets": [],
-        "open_tasks": collab.open_tasks_of(uow(), view["instance_id"]),
-        "due": collab.due_info(_parse_dt(view.get("due_at")), _now()),
-        "urged_today": collab.urged_today(uow(), task_id, holder_id),
+        "open_tasks": lists.open_tasks_of(uow(), view["instance_id"]),
+        "due": lists.due_info(_parse_dt(view.get("due_at")), _now()),
+        "urged_today": lists.urged_today(uow(), task_id, holder_id),
         "has_decision": any(fd["is_decision"] for fd in view["fields"]),
         "needs_opinion": any(fd["id"] == "opinion" for fd in view["fields"]),
     }
     me = next((t for t in ctx["open_tasks"] if t["id"] == task_id), {})
     ctx["holder_name"], ctx["is_pool"] = me.get("assignee"), me.get("pool", False)
     ctx["materials"] = materials_of(view.get("business_key")) if view.get("process_key") == "recognition" else None
-    ctx["may_withdraw"] = collab.may_withdraw(uow(), user, view["instance_id"])
-    if holder_id == user.id and view.get("role") in collab.STAFF_ROLES:
-        ctx["colleagues"] = collab.colleagues(uow(), user, task_id)
-    if user.role in collab.COPY_ROLES and (view.get("may_act") or user.role in ("admin", "municipal_reviewer")):
-        ctx["copy_targets"] = collab.copy_targets(uow(), user, task_id)
-    return render_template("collab/task.html", **ctx), status
+    ctx["may_withdraw"] = verbs.may_withdraw(uow(), user, view["instance_id"])
+    if holder_id == user.id and view.get("role") in STAFF_ROLES:
+        ctx["colleagues"] = verbs.colleagues(uow(), user, task_id)
+    if allowed(user, Permission.COPY_TASKS) and (view.get("may_act") or allowed(user, Permission.SEE_ALL_INSTANCES)):
+        ctx["copy_targets"] = verbs.copy_targets(uow(), user, task_id)
+    return render_template("tasks/task.html", **ctx), status
 
 
 def _now():  # type: ignore[no-untyped-def]
@@ -191,19 +195,19 @@ def task_submit(task_id: str):
     view = queries.get_task(uow(), user, task_id)
     values, parse_errors = form_values(view["fields"])
     if request.form.get("_action") == "draft":
-        collab.save_draft(uow(), actor_of(user), task_id, values)
+        verbs.save_draft(uow(), actor_of(user), task_id, values)
         flash("草稿已保存", "ok")
-        return redirect(url_for("web.task_page", task_id=task_id))
+        return redirect(url_for("tasks.task_page", task_id=task_id))
     if parse_errors:
         return render_task(task_id, values, parse_errors, 422)
     version = request.form.get("_version")
     try:
-        collab.submit_task(uow(), actor_of(user), task_id, values,
+        submit.submit_task(uow(), actor_of(user), task_id, values,
                            int(version) if version and version.isdigit() else None)
     except Invalid as exc:
         return render_task(task_id, values, exc.errors or [{"field": "_form", "message": exc.message}], 422)
     flash(f"已提交：{view['name']}", "ok")
-    return redirect(url_for("web.task_list", which="mine"))
+    return redirect(url_for("tasks.task_list", which="mine"))
 
 
 # ------------------------------------------------------------------ tables: template and import
@@ -211,7 +215,7 @@ def task_submit(task_id: str):
 def _table_field(task_id: str, field_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     view = queries.get_task(uow(), _user(), task_id)
     for fd in view["fields"]:
-        if fd["id"] == field_id and fd["type"] == "json" and excel.columns_of(fd):
+        if fd["id"] == field_id and fd["type"] == "json" and tables.columns_of(fd):
             return view, fd
     raise NotFound(f"the form of task {task_id} has no table '{field_id}'")
 
@@ -221,9 +225,9 @@ def _table_field(task_id: str, field_id: str) -> tuple[dict[str, Any], dict[str,
 def table_template(task_id: str, field_id: str, ext: str):
     _, fd = _table_field(task_id, field_id)
     if ext == "xlsx":
-        body, mime = excel.template_xlsx(fd), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body, mime = tables.template_xlsx(fd), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        body, mime = excel.template_csv(fd), "text/csv; charset=utf-8"
+        body, mime = tables.template_csv(fd), "text/csv; charset=utf-8"
     return Response(body, mimetype=mime,
                     headers={"Content-Disposition": f"attachment; filename={field_id}-template.{ext}"})
 
@@ -240,14 +244,14 @@ def table_import(task_id: str, field_id: str):
     if upload is None or not upload.filename:
         err = [{"field": field_id, "message": f"{fd['label']}：请选择要导入的 Excel（.xlsx）或 CSV 文件"}]
         return render_task(task_id, values, err, 422)
-    rows, errors = excel.import_rows(fd, upload.filename, upload.read())
+    rows, errors = tables.import_rows(fd, upload.filename, upload.read())
     if errors:
         head = {"field": field_id, "message": f"{fd['label']}：导入失败，{len(errors)} 处错误，未导入任何行"}
         return render_task(task_id, values, [head, *errors], 422)
     values[field_id] = rows
-    collab.save_draft(uow(), actor_of(user), task_id, values)
+    verbs.save_draft(uow(), actor_of(user), task_id, values)
     flash(f"{fd['label']}：已导入 {len(rows)} 行并保存草稿", "ok")
-    return redirect(url_for("web.task_page", task_id=task_id) + f"#field-{field_id}")
+    return redirect(url_for("tasks.task_page", task_id=task_id) + f"#field-{field_id}")
 
 
 # ------------------------------------------------------------------ verbs
@@ -260,11 +264,11 @@ def _verb(task_id: str, fn, ok: str, to_list: bool = False):  # type: ignore[no-
     except DomainError as exc:
         details = "；".join(e.get("message", "") for e in exc.errors) if exc.errors else ""
         flash(f"{VERB_ERRORS.get(exc.message, exc.message)}{'：' + details if details else ''}", "error")
-        return redirect(url_for("web.task_page", task_id=task_id))
+        return redirect(url_for("tasks.task_page", task_id=task_id))
     flash(ok, "ok")
     if to_list:
-        return redirect(url_for("web.task_list", which="mine"))
-    return redirect(url_for("web.task_page", task_id=task_id))
+        return redirect(url_for("tasks.task_list", which="mine"))
+    return redirect(url_for("tasks.task_page", task_id=task_id))
 
 
 # Chinese for the service layer's messages that users meet on the task page
@@ -306,7 +310,7 @@ def task_release(task_id: str):
 @login_required
 def task_transfer(task_id: str):
     to = request.form.get("to", "")
-    return _verb(task_id, lambda: collab.transfer(uow(), actor_of(_user()), task_id, to, request.form.get("note", "")),
+    return _verb(task_id, lambda: verbs.transfer(uow(), actor_of(_user()), task_id, to, request.form.get("note", "")),
                  "已转办", to_list=True)
 
 
@@ -314,28 +318,28 @@ def task_transfer(task_id: str):
 @login_required
 def task_delegate(task_id: str):
     to = request.form.get("to", "")
-    return _verb(task_id, lambda: collab.delegate(uow(), actor_of(_user()), task_id, to, request.form.get("note", "")),
+    return _verb(task_id, lambda: verbs.delegate(uow(), actor_of(_user()), task_id, to, request.form.get("note", "")),
                  "已委派，可随时收回")
 
 
 @bp.post("/tasks/<task_id>/take-back")
 @login_required
 def task_take_back(task_id: str):
-    return _verb(task_id, lambda: collab.take_back(uow(), actor_of(_user()), task_id), "委派已收回")
+    return _verb(task_id, lambda: verbs.take_back(uow(), actor_of(_user()), task_id), "委派已收回")
 
 
 @bp.post("/tasks/<task_id>/copy")
 @login_required
 def task_copy(task_id: str):
     to: list[str | int] = list(request.form.getlist("to"))
-    return _verb(task_id, lambda: collab.copy(uow(), actor_of(_user()), task_id, to, request.form.get("note", "")),
+    return _verb(task_id, lambda: verbs.copy(uow(), actor_of(_user()), task_id, to, request.form.get("note", "")),
                  "已抄送")
 
 
 @bp.post("/tasks/<task_id>/urge")
 @login_required
 def task_urge(task_id: str):
-    return _verb(task_id, lambda: collab.urge(uow(), actor_of(_user()), task_id, request.form.get("note", "")),
+    return _verb(task_id, lambda: verbs.urge(uow(), actor_of(_user()), task_id, request.form.get("note", "")),
                  "已催办，办理人会收到提醒")
 
 
@@ -345,13 +349,13 @@ def task_urge(task_id: str):
 @login_required
 def instance_page(instance_id: int):
     user = _user()
-    collab.may_read_instance(uow(), user, instance_id)
-    collab.mark_copy_read(uow(), user, instance_id)
+    lists.may_read_instance(uow(), user, instance_id)
+    lists.mark_copy_read(uow(), user, instance_id)
     instance = queries.instance_view_by_id(uow(), instance_id)
-    return render_template("collab/instance.html", instance=instance,
-                           may_withdraw=collab.may_withdraw(uow(), user, instance_id),
-                           timeline=collab.timeline(uow(), instance_id),
-                           open_tasks=collab.open_tasks_of(uow(), instance_id))
+    return render_template("tasks/instance.html", instance=instance,
+                           may_withdraw=verbs.may_withdraw(uow(), user, instance_id),
+                           timeline=lists.timeline(uow(), instance_id),
+                           open_tasks=lists.open_tasks_of(uow(), instance_id))
 
 
 @bp.get("/instances")
@@ -361,13 +365,13 @@ def instance_list():
     page = _int("page", 1)
     result = queries.list_instances(uow(), _user(), a.get("process") or None, a.get("state") or None,
                                     a.get("county") or None, None, 20, (page - 1) * 20)
-    return render_template("collab/instances.html", result=result, page=page, args=a)
+    return render_template("tasks/instances.html", result=result, page=page, args=a)
 
 
 @bp.get("/start")
 @login_required
 def start_page():
-    return render_template("collab/start.html", definitions=collab.startable(uow(), _user()))
+    return render_template("tasks/start.html", definitions=lists.startable(uow(), _user()))
 
 
 @bp.post("/start")
@@ -378,31 +382,12 @@ def start_post():
         inst = instances.start_instance(uow(), actor_of(_user()), key)
     except DomainError as exc:
         flash(exc.message, "error")
-        return redirect(url_for("web.start_page"))
-    tasks = [t for t in collab.open_tasks_of(uow(), inst.id) if t["assignee_id"] == _user().id]
+        return redirect(url_for("tasks.start_page"))
+    tasks = [t for t in lists.open_tasks_of(uow(), inst.id) if t["assignee_id"] == _user().id]
     flash(f"已发起 {inst.business_key}", "ok")
     if tasks:
-        return redirect(url_for("web.task_page", task_id=tasks[0]["id"]))
-    return redirect(url_for("web.instance_page", instance_id=inst.id))
-
-
-# ------------------------------------------------------------------ notifications
-
-@bp.get("/notifications")
-@login_required
-def notifications_page():
-    items = collab.notifications_for(uow(), _user().id)
-    if items is None:
-        abort(404)
-    return render_template("collab/notifications.html", items=items)
-
-
-@bp.post("/notifications/read")
-@login_required
-def notifications_read():
-    ids = [int(i) for i in request.form.getlist("id") if i.isdigit()] or None
-    collab.notifications_mark_read(uow(), _user().id, ids)
-    return redirect(url_for("web.notifications_page"))
+        return redirect(url_for("tasks.task_page", task_id=tasks[0]["id"]))
+    return redirect(url_for("tasks.instance_page", instance_id=inst.id))
 
 
 # ------------------------------------------------------------------ withdraw (撤回)
@@ -411,22 +396,21 @@ def notifications_read():
 @login_required
 def instance_withdraw(instance_id: int):
     user = _user()
-    collab.may_read_instance(uow(), user, instance_id)
+    lists.may_read_instance(uow(), user, instance_id)
     inst = queries.instance_view_by_id(uow(), instance_id)
     reason = request.form.get("reason", "")
-    rec = _recognition()
     try:
-        if rec is not None and inst["process_key"] == "recognition":
-            rec.withdraw_application(uow(), actor_of(user), inst["business_key"], reason)
+        if inst["process_key"] == "recognition":
+            recognition.withdraw_application(uow(), actor_of(user), inst["business_key"], reason)
         else:
-            collab.withdraw(uow(), actor_of(user), instance_id, reason)
+            verbs.withdraw(uow(), actor_of(user), instance_id, reason)
     except NotFound:
         raise
     except DomainError as exc:
         flash(VERB_ERRORS.get(exc.message, exc.message), "error")
-        return redirect(url_for("web.instance_page", instance_id=instance_id))
+        return redirect(url_for("tasks.instance_page", instance_id=instance_id))
     flash(f"已撤回 {inst['business_key']}", "ok")
-    return redirect(url_for("web.instance_page", instance_id=instance_id))
+    return redirect(url_for("tasks.instance_page", instance_id=instance_id))
 
 
 VERB_ERRORS.update({
@@ -434,53 +418,3 @@ VERB_ERRORS.update({
         "县级主管部门（或其他人）已办理，不能再撤回",
     "this case has already ended or is suspended; it cannot be withdrawn": "该件已办结或已挂起，不能撤回",
 })
-
-
-# ------------------------------------------------------------------ materials (recognition area's service)
-
-def _recognition():  # type: ignore[no-untyped-def]
-    try:
-        from processes.recognition import services as rec
-    except ImportError:
-        return None
-    return rec
-
-
-def materials_of(business_key: str | None) -> dict[str, Any] | None:
-    """The 13 materials of a recognition application, when that area's service is installed."""
-    rec = _recognition()
-    if rec is None or not business_key or not hasattr(rec, "list_materials"):
-        return None
-    try:
-        listing = rec.list_materials(uow(), actor_of(_user()), business_key)
-    except DomainError:
-        return None
-    from handlers.recognition_steps import MATERIALS, SYSTEM_MATERIALS
-
-    have = {m["mkey"]: m for m in listing["materials"]}
-    items = [{"mkey": k, "name": name, "system": k in SYSTEM_MATERIALS, "file": have.get(k)}
-             for k, name in MATERIALS.items()]
-    return {"business_key": business_key, "items": items}
-
-
-@bp.post("/applications/<business_key>/materials/<mkey>")
-@login_required
-def material_upload(business_key: str, mkey: str):
-    rec = _recognition()
-    if rec is None:
-        abort(404)
-    nxt = request.form.get("next", "")
-    back = nxt if nxt.startswith("/") and not nxt.startswith("//") else url_for("web.home")
-    f = request.files.get("file")
-    if f is None or not f.filename:
-        flash(f"{mkey}：请选择要上传的 PDF、JPEG 或 PNG 文件", "error")
-        return redirect(back)
-    try:
-        view = rec.upload_material(uow(), actor_of(_user()), business_key, mkey, f.filename, f.read())
-    except NotFound:
-        raise
-    except DomainError as exc:
-        flash(f"{mkey}：{exc.message}", "error")
-        return redirect(back)
-    flash(f"已上传 {view['name']}：{view['file_name']}", "ok")
-    return redirect(back + "#materials")

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from processes.calendar_models import NOTIFICATION_KINDS, Notification
 from processes.db import UnitOfWork
+from processes.notifications.models import NOTIFICATION_KINDS, Notification
 
 
 def _in_transaction(uow: UnitOfWork) -> bool:
