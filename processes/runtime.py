@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine as DbEngine
 from sqlalchemy.orm import Session, sessionmaker
 
+from processes import areas
 from processes import clock as clockmod
 from processes.calendar.functions import calendar_helpers
 from processes.db import UnitOfWork, make_engine
@@ -55,6 +56,7 @@ def build_runtime(settings: Settings, db: DbEngine | None = None) -> Runtime:
     clock: clockmod.Clock = clockmod.MovableClock() if settings.demo_clock else clockmod.SystemClock()
     clockmod.set_current_clock(clock)
     clockmod.install_engine_clock()
+    areas.install()
     engine = Engine(script_helpers(), timeout_s=settings.script_timeout_seconds)
     factory = sessionmaker(bind=db, expire_on_commit=False)
     return Runtime(settings=settings, db=db, session_factory=factory, engine=engine, clock=clock)

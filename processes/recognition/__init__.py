@@ -2,12 +2,7 @@
 
 Diagram ``bpmn-diagrams/recognition.bpmn`` (process key ``recognition``), decision tables
 ``art7_thresholds.dmn`` / ``art8_thresholds.dmn``. The ``application`` row mirrors each instance
-(``hooks.sync_application``, run on every save); the register is written when an instance ends at
-``end_granted``. Supervision reads ``platform_register`` (status recognised / expired / revoked,
-``ban_until`` for Art. 21).
-
-Importing the package registers its lookups and its save hook, so every process that loads the
-models (web app, scheduler, CLI, tests) can run the ``recognition`` diagram.
+(``hooks.sync_application``, run on every save; installed by ``processes.areas``); the register
+is written when an instance ends at ``end_granted``. Supervision reads ``platform_register`` (status
+recognised / expired / revoked, ``ban_until`` for Art. 21).
 """
-
-from processes.recognition import hooks as _hooks  # noqa: F401  (registers lookups + save hook)

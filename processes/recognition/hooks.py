@@ -1,7 +1,8 @@
 """Keeps the ``application`` row and the platform register in step with each recognition instance.
 
 Runs at the end of every save of a ``recognition`` instance, in the same transaction
-(``processes.services.core.SAVE_HOOKS``). Also holds the lookups the handlers use (read-only).
+(``processes.services.core.SAVE_HOOKS``, installed by ``processes.areas``). Also holds the lookups
+the handlers use (read-only).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from processes.recognition.models import (
     PlatformRegister,
     RecognitionRound,
 )
-from processes.services.core import SAVE_HOOKS, Loaded
+from processes.services.core import Loaded
 
 PROCESS_KEY = "recognition"
 
@@ -173,11 +174,6 @@ def _register(uow: UnitOfWork, app: Application, data: dict[str, Any], now: date
         certificate_seq=data.get("certificate_seq"), valid_from=_date(data.get("valid_from")),
         valid_to=_date(data.get("valid_to")), ban_until=None, application_key=app.business_key,
         note="", created_at=now, updated_at=now))
-
-
-SAVE_HOOKS.setdefault(PROCESS_KEY, [])
-if sync_application not in SAVE_HOOKS[PROCESS_KEY]:
-    SAVE_HOOKS[PROCESS_KEY].append(sync_application)
 
 
 # -- lookups for the handlers (read-only) ---------------------------------------------------------

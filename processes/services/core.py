@@ -63,9 +63,27 @@ class Actor:
 
 SYSTEM = Actor(None, "system", "system")
 
-# Area hooks run at the end of every save(), in the same transaction: process key → [fn(loaded, snapshot)].
-# An area keeps its own tables (e.g. the application register) in step with its instances here.
+# How the areas (recognition, supervision) plug into the generic use cases. Each registry is filled
+# once by ``processes.areas.install()``.
+#
+# Save hooks run at the end of every save(), in the same transaction: process key → [fn(loaded, snapshot)].
+# They only keep an area's read tables (the application row, a report's status) in step with its
+# instances: no rules, no other instances.
 SAVE_HOOKS: dict[str, list[Callable[[Loaded, Any], None]]] = {}
+# Start rules check a process's start data before anything is saved: process key → fn(uow, actor, variables).
+StartRule = Callable[["UnitOfWork", "Actor", dict[str, Any]], None]
+START_RULES: dict[str, StartRule] = {}
+# Completion rules are the area's use-case steps that follow a user's decision, in the same transaction
+# and with the person who decided: (process key, element id) → [fn(uow, actor, loaded)].
+CompletionRule = Callable[["UnitOfWork", "Actor", "Loaded"], None]
+COMPLETION_RULES: dict[tuple[str, str], list[CompletionRule]] = {}
+
+
+def register(registry: dict[Any, list[Any]], key: Any, fn: Any) -> None:
+    """Add ``fn`` under ``key`` once (installing twice changes nothing)."""
+    fns = registry.setdefault(key, [])
+    if fn not in fns:
+        fns.append(fn)
 
 
 class Loaded:

@@ -20,6 +20,8 @@ from processes.errors import Conflict, Forbidden, Invalid, NotFound
 from processes.forms import fields_of, validate_form
 from processes.models import ProcessDefinition, ProcessInstance, TaskIndex, User
 from processes.services.core import (
+    COMPLETION_RULES,
+    START_RULES,
     Actor,
     Loaded,
     business_key_for,
@@ -74,6 +76,9 @@ def start_instance(uow: UnitOfWork, actor: Actor, process_key: str, business_key
         if bad:
             raise Invalid("variable names must be identifiers", [{"field": k, "message": "不是合法的变量名"}
                                                                   for k in map(str, bad)])
+        start_rule = START_RULES.get(definition.key)
+        if start_rule is not None:
+            start_rule(uow, actor, variables)
         now = rt.now()
         parsed = rt.engine.parsed(definition.id, definition.sources, definition.key)
         county = variables.get("county") or actor.county
@@ -150,6 +155,8 @@ def complete_task(uow: UnitOfWork, actor: Actor, task_id: str, data: Mapping[str
         task.run()
         incident = run_engine(loaded)
         save(loaded, incident)
+        for rule in COMPLETION_RULES.get((loaded.instance.process_key, row.element_id), ()):
+            rule(uow, actor, loaded)
         record(uow, actor, "task.completed", loaded.instance.id, task_id, row.element_id,
                data={"name": row.name, "values": values})
         if incident:

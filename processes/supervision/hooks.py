@@ -1,7 +1,5 @@
-"""Keeps the supervision rows in step with their short instances (``SAVE_HOOKS``, same transaction),
-applies a confirmed revocation to the register, and ends a platform's open supervision work.
-
-Also the lookups the supervision handlers use (read-only).
+"""Keeps the supervision rows (reports, aggregates, inspections) in step with their short instances
+(``services.core.SAVE_HOOKS``, same transaction). Also the lookups the supervision handlers use.
 """
 
 from __future__ import annotations
@@ -14,20 +12,16 @@ from sqlalchemy import select
 from handlers.supervision import report_figures
 from processes.clock import CST
 from processes.db import UnitOfWork
-from processes.errors import Forbidden, Invalid
 from processes.lookups import lookup
-from processes.models import ProcessInstance, User
+from processes.models import ProcessInstance
 from processes.recognition.models import PlatformRegister
-from processes.services.core import SAVE_HOOKS, SYSTEM, Actor, Loaded, lock_instance, record, save
+from processes.services.core import Loaded
 from processes.supervision.models import (
-    OPEN_REPORT_STATUSES,
     CountyAggregate,
     Inspection,
     QuarterlyReport,
     Revocation,
 )
-
-OPEN_INSTANCE_STATES = ("running", "waiting", "incident", "suspended")
 
 
 def local_day(dt: datetime) -> date:
@@ -36,13 +30,6 @@ def local_day(dt: datetime) -> date:
 
 def _iso_day(value: Any) -> date:
     return date.fromisoformat(str(value)[:10])
-
-
-def _require(data: Any, keys: tuple[str, ...], where: str) -> None:
-    missing = [k for k in keys if data.get(k) in (None, "")]
-    if missing:
-        raise Invalid(f"start this process through {where}: missing {', '.join(missing)}",
-                      [{"field": k, "message": "必填"} for k in missing])
 
 
 def _row(uow: UnitOfWork, model: Any, inst: ProcessInstance) -> Any:
@@ -62,8 +49,6 @@ def sync_report(loaded: Loaded, snap: Any) -> None:
     row: QuarterlyReport | None = _row(uow, QuarterlyReport, inst)
     if row is None:
         d = wf.data
-        _require(d, ("register_id", "credit_code", "year", "quarter", "report_due", "aggregate_due"),
-                 "the supervision scheduler job")
         row = QuarterlyReport(
             register_id=int(d["register_id"]), credit_code=str(d["credit_code"]),
             unit_name=str(d.get("unit_name") or ""), county=d.get("county"), year=int(d["year"]),
@@ -103,7 +88,6 @@ def sync_aggregate(loaded: Loaded, snap: Any) -> None:
     d = loaded.wf.data
     row: CountyAggregate | None = _row(uow, CountyAggregate, inst)
     if row is None:
-        _require(d, ("county", "year", "quarter", "aggregate_due"), "the supervision scheduler job")
         row = CountyAggregate(county=str(d["county"]), year=int(d["year"]), quarter=int(d["quarter"]),
                               business_key=inst.business_key, instance_id=inst.id, status="open",
                               due_date=_iso_day(d["aggregate_due"]), late=False, chase_count=0, summary={},
@@ -135,23 +119,9 @@ def sync_inspection(loaded: Loaded, snap: Any) -> None:
     wf = loaded.wf
     d = wf.data
     row: Inspection | None = _row(uow, Inspection, inst)
-    if row is None:
-        _require(d, ("register_id",), "POST /api/v1/supervision/inspections")
+    if row is None:  # the start rule (processes/supervision/revocation.py) checked the data
         entry = uow.s.get(PlatformRegister, int(d["register_id"]))
-        if entry is None or entry.status != "recognised":
-            raise Invalid("only a recognised platform can be inspected",
-                          [{"field": "register_id", "message": "该平台不在认定有效期内"}])
-        starter = uow.s.get(User, inst.started_by) if inst.started_by is not None else None
-        role = starter.role if starter is not None else "system"
-        if d.get("kind") not in ("county", "spot_check"):
-            raise Invalid("kind must be 'county' or 'spot_check'", [{"field": "kind", "message": "检查类型无效"}])
-        if d.get("kind") == "spot_check" and role not in ("municipal_reviewer", "admin", "system"):
-            raise Forbidden("spot checks (Art. 21) are started by the municipal bureau")
-        if role == "county_officer" and (starter is None or entry.county != starter.county):
-            raise Forbidden("a county inspects only its own platforms")
-        if inst.county != entry.county or d.get("credit_code") != entry.credit_code:
-            raise Invalid("the platform's data do not match the register",
-                          [{"field": "register_id", "message": "与登记信息不一致"}])
+        assert entry is not None
         row = Inspection(register_id=entry.id, credit_code=entry.credit_code,
                          unit_name=entry.unit_name, county=entry.county,
                          kind=str(d.get("kind") or "county"), round_id=d.get("round_id"),
@@ -177,77 +147,15 @@ def sync_inspection(loaded: Loaded, snap: Any) -> None:
                                  reason=str(data.get("revocation_reason") or "")[:1000], status="requested",
                                  requested_by=row.started_by, requested_at=now, decision_reasons=""))
     elif snap.completed:
-        rev = uow.s.scalars(select(Revocation).where(Revocation.inspection_id == row.id)).first()
+        # the reviewer's decision on a requested revocation is applied by decide_revocation
+        # (processes/supervision/revocation.py), which knows who decided
         if d.get("revocation"):
             row.status = "revoked"
-            r = d["revocation"]
-            if rev is not None and rev.status == "requested":
-                rev.status = "confirmed"
-                rev.decided_by = _actor_name(loaded)
-                rev.decided_at = now
-                rev.decision_reasons = str(d.get("verify_reasons") or "")[:1000]
-                rev.revoked_on = _iso_day(r["revoked_on"])
-                rev.ban_until = _iso_day(r["ban_until"]) if r.get("ban_until") else None
-            apply_revocation(uow, row.register_id, r["article"], r["reason"], _iso_day(r["revoked_on"]),
-                             _iso_day(r["ban_until"]) if r.get("ban_until") else None,
-                             actor=Actor(None, _actor_name(loaded), "municipal_reviewer"), exclude_instance=inst.id)
         elif d.get("revocation_requested"):
             row.status = "revocation_rejected"
-            if rev is not None and rev.status == "requested":
-                rev.status = "rejected"
-                rev.decided_by = _actor_name(loaded)
-                rev.decided_at = now
-                rev.decision_reasons = str(d.get("verify_reasons") or "")[:1000]
         else:
             row.status = "passed"
     row.updated_at = now
-
-
-def _actor_name(loaded: Loaded) -> str:
-    """Who completed the task being saved: the hook is not told, so the bureau is named by role; the
-    person is in the audit trail (``task.completed`` on ``insp_verify``)."""
-    return "municipal_reviewer"
-
-
-def apply_revocation(uow: UnitOfWork, register_id: int, article: str, reason: str, revoked_on: date,
-                     ban_until: date | None, actor: Actor = SYSTEM, exclude_instance: int | None = None) -> None:
-    """Art. 20/21: the register entry becomes revoked (reason, article; Art. 21: ban_until), and the
-    platform's open supervision work ends. The public list reads the register, so it follows."""
-    now = uow.runtime.now()
-    entry = uow.s.get(PlatformRegister, register_id)
-    if entry is None:
-        return
-    entry.status = "revoked"
-    entry.ban_until = ban_until
-    entry.note = f"{revoked_on.isoformat()} 依据{article}撤销：{reason}"[:500]
-    entry.updated_at = now
-    record(uow, actor, "register.revoked", data={"register_id": register_id, "credit_code": entry.credit_code,
-                                                 "article": article, "reason": reason,
-                                                 "revoked_on": revoked_on.isoformat(),
-                                                 "ban_until": ban_until.isoformat() if ban_until else None})
-    stop_supervision(uow, register_id, f"示范平台称号已撤销（{article}）", exclude_instance)
-
-
-def stop_supervision(uow: UnitOfWork, register_id: int, reason: str, exclude_instance: int | None = None) -> int:
-    """End the platform's open quarterly reports and inspections (revocation, expiry)."""
-    ids = set(uow.s.scalars(select(QuarterlyReport.instance_id).where(
-        QuarterlyReport.register_id == register_id, QuarterlyReport.status.in_(OPEN_REPORT_STATUSES + ("submitted",)),
-        QuarterlyReport.instance_id.is_not(None))))
-    ids |= set(uow.s.scalars(select(Inspection.instance_id).where(
-        Inspection.register_id == register_id, Inspection.status.in_(("open", "revocation_requested")),
-        Inspection.instance_id.is_not(None))))
-    ids.discard(exclude_instance)
-    ended = 0
-    for iid in sorted(i for i in ids if i is not None):
-        loaded = lock_instance(uow, iid)
-        if loaded.instance.state not in OPEN_INSTANCE_STATES:
-            continue
-        loaded.wf.cancel()
-        loaded.instance.state = "terminated"
-        save(loaded)
-        record(uow, SYSTEM, "instance.terminate", iid, data={"reason": reason})
-        ended += 1
-    return ended
 
 
 @lookup("supervision.county_reports")
@@ -258,15 +166,3 @@ def county_reports(uow: UnitOfWork, county: str | None, year: int, quarter: int)
         QuarterlyReport.status != "cancelled").order_by(QuarterlyReport.credit_code))
     return [{"credit_code": r.credit_code, "unit_name": r.unit_name, "status": r.status, "late": r.late,
              "figures": dict(r.figures or {})} for r in rows]
-
-
-def _register(key: str, fn: Any) -> None:
-    hooks = SAVE_HOOKS.setdefault(key, [])
-    if fn not in hooks:
-        hooks.append(fn)
-
-
-_register("quarterly_report", sync_report)
-_register("county_aggregate", sync_aggregate)
-_register("inspection", sync_inspection)
-

@@ -36,7 +36,7 @@ from processes.models import ProcessDefinition, ProcessInstance, User
 from processes.recognition.models import Application, PlatformRegister, RecognitionRound
 from processes.services.core import SYSTEM, Actor, record
 from processes.services.instances import start_instance
-from processes.supervision.hooks import apply_revocation, local_day, stop_supervision
+from processes.supervision.hooks import local_day
 from processes.supervision.models import (
     OPEN_REPORT_STATUSES,
     CountyAggregate,
@@ -46,6 +46,7 @@ from processes.supervision.models import (
     Revocation,
     SpotCheckRound,
 )
+from processes.supervision.revocation import apply_revocation, stop_supervision
 
 PROCESS_KEYS = ("quarterly_report", "county_aggregate", "inspection")
 DIAGRAMS = tuple(f"{k}.bpmn" for k in PROCESS_KEYS)
@@ -519,26 +520,8 @@ def list_revocations(uow: UnitOfWork, user: Actor | User | None = None, public: 
         else:
             stmt = county_row_filter(stmt, Revocation, user)
         rows = uow.s.scalars(stmt.order_by(Revocation.id.desc())).all()
-        views = [revocation_view(r) for r in rows]
-        if not public and user is not None:
-            _who_decided(uow, rows, views)
-        return views
-
-
-def _who_decided(uow: UnitOfWork, rows: Any, views: list[dict[str, Any]]) -> None:
-    """The reviewer who verified a request (the audit trail's ``task.completed`` on ``insp_verify``)."""
-    from processes.models import AuditEntry
-
-    inst = dict(uow.s.execute(select(Inspection.id, Inspection.instance_id).where(
-        Inspection.id.in_([r.inspection_id for r in rows if r.inspection_id]))).all())
-    for r, v in zip(rows, views, strict=True):
-        iid = inst.get(r.inspection_id)
-        if iid is None or r.status == "requested":
-            v["decided_by"] = r.decided_by
-            continue
-        v["decided_by"] = uow.s.scalar(select(AuditEntry.actor).where(
-            AuditEntry.instance_id == iid, AuditEntry.action == "task.completed",
-            AuditEntry.element_id == "insp_verify").order_by(AuditEntry.id.desc()).limit(1)) or r.decided_by
+        staff = not public and user is not None
+        return [{**revocation_view(r), "decided_by": r.decided_by} if staff else revocation_view(r) for r in rows]
 
 
 def supervised_platforms(uow: UnitOfWork, user: Actor | User) -> list[dict[str, Any]]:

@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from processes.tasks import submit
 from processes.models import TaskIndex, User
 from processes.runtime import Runtime
 from processes.services import deploy, instances, users
 from processes.services.core import SYSTEM, Actor
+from processes.tasks import submit
 
 HERE = Path(__file__).resolve().parent
 COLLAB_BPMN = HERE / "fixtures" / "collab.bpmn"

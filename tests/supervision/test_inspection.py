@@ -75,6 +75,12 @@ def test_failed_county_inspection_leads_to_revocation_after_verification(sup, ap
                                                                                "confirmed")]
     requests = ok(api.as_user("county-dongchangfu").get("/api/v1/supervision/revocation-requests"))
     assert [(x["status"], x["decided_by"]) for x in requests] == [("confirmed", "reviewer"), ("rejected", "reviewer")]
+    # the person who decided is recorded on the revocation and in the audit trail, not a role name
+    uow = sup.rt.uow()
+    with uow:
+        assert sorted(uow.s.scalars(select(Revocation.decided_by))) == ["reviewer", "reviewer"]
+        assert uow.s.scalars(select(AuditEntry.actor).where(AuditEntry.action == "register.revoked")).all() == [
+            "reviewer"]
     assert ok(api.as_user("county-linqing").get("/api/v1/supervision/revocation-requests")) == []
     # a revoked platform is no longer supervised: nothing new next quarter
     assert sup.at("2027-01-01")["started"] == []

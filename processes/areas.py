@@ -1,0 +1,24 @@
+"""The areas plugged into the generic workflow runtime, in one place.
+
+``install()`` (called by ``processes.runtime.build_runtime``) registers each area's save hooks (read
+tables kept in step), start rules and completion rules with ``processes.services.core``; importing
+the area modules also registers their lookups for the handlers (``processes.lookups``).
+"""
+
+from __future__ import annotations
+
+from processes.recognition import hooks as recognition_hooks
+from processes.services.core import COMPLETION_RULES, SAVE_HOOKS, START_RULES, register
+from processes.supervision import hooks as supervision_hooks
+from processes.supervision import revocation
+
+
+def install() -> None:
+    register(SAVE_HOOKS, "recognition", recognition_hooks.sync_application)
+    register(SAVE_HOOKS, "quarterly_report", supervision_hooks.sync_report)
+    register(SAVE_HOOKS, "county_aggregate", supervision_hooks.sync_aggregate)
+    register(SAVE_HOOKS, "inspection", supervision_hooks.sync_inspection)
+    START_RULES["quarterly_report"] = revocation.check_report_start
+    START_RULES["county_aggregate"] = revocation.check_aggregate_start
+    START_RULES["inspection"] = revocation.check_inspection_start
+    register(COMPLETION_RULES, ("inspection", "insp_verify"), revocation.decide_revocation)

@@ -1,0 +1,144 @@
+"""Rules of the supervision processes that run in the use cases, not in save hooks:
+
+- **start rules**: what an inspection, a quarterly report or a county aggregate needs before it may
+  start (checked before anything is saved, whoever starts it: the area's use case, the generic
+  start API or the scheduler);
+- **the reviewer's decision on a revocation** (Art. 20/21): applied in the transaction of the task
+  completion, recording the person who decided, then the register entry is revoked and the
+  platform's other open supervision work ends.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from processes.access import Permission, allowed, may_act_in_county
+from processes.db import UnitOfWork
+from processes.errors import Forbidden, Invalid
+from processes.recognition.models import PlatformRegister
+from processes.services.core import SYSTEM, Actor, Loaded, lock_instance, record, save
+from processes.supervision.models import OPEN_REPORT_STATUSES, Inspection, QuarterlyReport, Revocation
+from processes.vocabulary import OPEN_STATES, InstanceState
+
+INSPECTION_KINDS = ("county", "spot_check")
+
+
+def _iso_day(value: Any) -> date:
+    return date.fromisoformat(str(value)[:10])
+
+
+def _require(data: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
+    missing = [k for k in keys if data.get(k) in (None, "")]
+    if missing:
+        raise Invalid(f"start this process through {where}: missing {', '.join(missing)}",
+                      [{"field": k, "message": "必填"} for k in missing])
+
+
+# -- start rules ------------------------------------------------------------------------------------
+
+def check_report_start(uow: UnitOfWork, actor: Actor, variables: dict[str, Any]) -> None:
+    """Art. 19: a quarterly report is started by the scheduler for one platform and quarter."""
+    _require(variables, ("register_id", "credit_code", "year", "quarter", "report_due", "aggregate_due"),
+             "the supervision scheduler job")
+
+
+def check_aggregate_start(uow: UnitOfWork, actor: Actor, variables: dict[str, Any]) -> None:
+    """Art. 19: a county aggregate is started by the scheduler for one county and quarter."""
+    _require(variables, ("county", "year", "quarter", "aggregate_due"), "the supervision scheduler job")
+
+
+def check_inspection_start(uow: UnitOfWork, actor: Actor, variables: dict[str, Any]) -> None:
+    """Art. 20 (county inspection) and Art. 21 (the bureau's spot check) of a recognised platform."""
+    _require(variables, ("register_id",), "POST /api/v1/supervision/inspections")
+    try:
+        entry = uow.s.get(PlatformRegister, int(variables["register_id"]))
+    except (TypeError, ValueError):
+        entry = None
+    if entry is None or entry.status != "recognised":
+        raise Invalid("only a recognised platform can be inspected",
+                      [{"field": "register_id", "message": "该平台不在认定有效期内"}])
+    kind = variables.get("kind")
+    if kind not in INSPECTION_KINDS:
+        raise Invalid("kind must be 'county' or 'spot_check'", [{"field": "kind", "message": "检查类型无效"}])
+    if kind == "spot_check" and not allowed(actor, Permission.START_SPOT_CHECK):
+        raise Forbidden("spot checks (Art. 21) are started by the municipal bureau")
+    if not allowed(actor, Permission.START_INSPECTION) or not may_act_in_county(actor, entry.county):
+        raise Forbidden("a county inspects only its own platforms")
+    if variables.get("county") != entry.county or variables.get("credit_code") != entry.credit_code:
+        raise Invalid("the platform's data do not match the register",
+                      [{"field": "register_id", "message": "与登记信息不一致"}])
+
+
+# -- the reviewer's decision ------------------------------------------------------------------------
+
+def decide_revocation(uow: UnitOfWork, actor: Actor, loaded: Loaded) -> None:
+    """Completion rule of ``inspection``/``insp_verify``: the bureau confirmed or rejected the
+    revocation a county (or a spot check) asked for. Records who decided; a confirmed revocation
+    is applied to the register."""
+    inst = loaded.instance
+    d = loaded.wf.data
+    if inst.state != InstanceState.COMPLETED:
+        return
+    row = uow.s.scalars(select(Inspection).where(Inspection.instance_id == inst.id)).first()
+    if row is None:
+        return
+    rev = uow.s.scalars(select(Revocation).where(Revocation.inspection_id == row.id)).first()
+    now = uow.runtime.now()
+    if rev is not None and rev.status == "requested":
+        rev.decided_by = actor.username
+        rev.decided_at = now
+        rev.decision_reasons = str(d.get("verify_reasons") or "")[:1000]
+        rev.status = "confirmed" if d.get("revocation") else "rejected"
+    if d.get("revocation"):
+        r = d["revocation"]
+        ban = _iso_day(r["ban_until"]) if r.get("ban_until") else None
+        if rev is not None:
+            rev.revoked_on, rev.ban_until = _iso_day(r["revoked_on"]), ban
+        apply_revocation(uow, row.register_id, r["article"], r["reason"], _iso_day(r["revoked_on"]), ban,
+                         actor=actor, exclude_instance=inst.id)
+
+
+def apply_revocation(uow: UnitOfWork, register_id: int, article: str, reason: str, revoked_on: date,
+                     ban_until: date | None, actor: Actor = SYSTEM, exclude_instance: int | None = None) -> None:
+    """Art. 20/21: the register entry becomes revoked (reason, article; Art. 21: ban_until), and the
+    platform's open supervision work ends. The public list reads the register, so it follows."""
+    now = uow.runtime.now()
+    entry = uow.s.get(PlatformRegister, register_id)
+    if entry is None:
+        return
+    entry.status = "revoked"
+    entry.ban_until = ban_until
+    entry.note = f"{revoked_on.isoformat()} 依据{article}撤销：{reason}"[:500]
+    entry.updated_at = now
+    record(uow, actor, "register.revoked", data={"register_id": register_id, "credit_code": entry.credit_code,
+                                                 "article": article, "reason": reason,
+                                                 "revoked_on": revoked_on.isoformat(),
+                                                 "ban_until": ban_until.isoformat() if ban_until else None})
+    stop_supervision(uow, register_id, f"示范平台称号已撤销（{article}）", actor, exclude_instance)
+
+
+def stop_supervision(uow: UnitOfWork, register_id: int, reason: str, actor: Actor = SYSTEM,
+                     exclude_instance: int | None = None) -> int:
+    """End the platform's open quarterly reports and inspections (revocation, expiry): each instance
+    is locked and saved in the caller's transaction."""
+    ids = set(uow.s.scalars(select(QuarterlyReport.instance_id).where(
+        QuarterlyReport.register_id == register_id, QuarterlyReport.status.in_(OPEN_REPORT_STATUSES + ("submitted",)),
+        QuarterlyReport.instance_id.is_not(None))))
+    ids |= set(uow.s.scalars(select(Inspection.instance_id).where(
+        Inspection.register_id == register_id, Inspection.status.in_(("open", "revocation_requested")),
+        Inspection.instance_id.is_not(None))))
+    ids.discard(exclude_instance)
+    ended = 0
+    for iid in sorted(i for i in ids if i is not None):
+        loaded = lock_instance(uow, iid)
+        if loaded.instance.state not in OPEN_STATES:
+            continue
+        loaded.wf.cancel()
+        loaded.instance.state = InstanceState.TERMINATED
+        save(loaded)
+        record(uow, actor, "instance.terminate", iid, data={"reason": reason})
+        ended += 1
+    return ended
