@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from processes import statements as st
 from processes.models import AuditEntry
 
 GENESIS = "0" * 64
@@ -33,7 +34,6 @@ def entry_hash(prev_hash: str, at: datetime, actor: str, action: str, instance_i
 
 
 def last_hash(session: Session, instance_id: int | None) -> str:
-    from processes import statements as st
 
     if instance_id is None:
         row = session.execute(st.LAST_HASH_SYSTEM).first()
@@ -52,7 +52,6 @@ def append(session: Session, *, at: datetime, actor: str, actor_id: int | None, 
     # microsecond precision survives both databases
     prev = last_hash(session, instance_id)
     h = entry_hash(prev, at, actor, action, instance_id, task_id, element_id, data)
-    from processes import statements as st
 
     session.execute(st.INSERT_AUDIT, dict(
         at=at, actor=actor, actor_id=actor_id, action=action, instance_id=instance_id, task_id=task_id,

@@ -8,8 +8,10 @@ from uuid import UUID
 
 from sqlalchemy import func, select
 
+from processes import statements as st
 from processes.access import instance_visibility, may_act_on_task, may_view_instance, task_visibility
 from processes.db import UnitOfWork
+from processes.engine.runtime import instance_variables
 from processes.errors import Forbidden, NotFound
 from processes.forms import fields_of
 from processes.models import AuditEntry, ProcessDefinition, ProcessInstance, TaskIndex, Timer, User
@@ -82,7 +84,7 @@ def instance_view(uow: UnitOfWork, inst: ProcessInstance, detail: bool = False) 
     }
     if detail and definition is not None:
         wf = load_for_reading(uow, inst)
-        view["variables"] = dict(wf.data) if wf.is_completed() else _merged_data(wf)
+        view["variables"] = instance_variables(wf)
         view["tasks"] = [task_view(r) for r in uow.s.scalars(select(TaskIndex).where(TaskIndex.instance_id ==
                                                                                         inst.id))]
         view["timers"] = [{"element_id": t.element_id, "due_at": t.due_at.isoformat()}
@@ -92,18 +94,6 @@ def instance_view(uow: UnitOfWork, inst: ProcessInstance, detail: bool = False) 
                            for a in uow.s.scalars(select(AuditEntry).where(AuditEntry.instance_id == inst.id)
                                                   .order_by(AuditEntry.id))]
     return view
-
-
-def _merged_data(wf: Any) -> dict[str, Any]:
-    """The instance's variables: workflow data plus the data of the latest live tasks."""
-    from SpiffWorkflow.util.task import TaskState
-
-    data = dict(wf.data)
-    tasks = wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.COMPLETED)
-    latest = max(tasks, key=lambda t: t.last_state_change, default=None)
-    if latest is not None:
-        data.update(latest.data)
-    return data
 
 
 def get_instance(uow: UnitOfWork, user: User, instance_id: int) -> dict[str, Any]:
@@ -167,7 +157,6 @@ def instance_summary(uow: UnitOfWork, user: User, instance_id: int) -> dict[str,
         if inst is None:
             raise NotFound(f"process instance {instance_id} does not exist")
         view = instance_view(uow, inst)
-        from processes import statements as st
 
         rows = uow.s.scalars(st.TASKS_OF_INSTANCE, {"iid": instance_id}).all()
         view["tasks"] = [task_view(r) for r in rows if may_act_on_task(user, r)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from processes.demo import load_demo_data
 from processes.migrate import upgrade
 from processes.runtime import Runtime
 from processes.services.core import SYSTEM
@@ -20,6 +21,5 @@ def seed_all(rt: Runtime) -> Iterator[str]:
     for r in deploy_directory(rt.uow(), SYSTEM, rt.settings.diagrams_dir):
         yield f"{r.kind} {r.key} v{r.version} {'deployed' if r.created else 'unchanged'}"
     if rt.settings.demo_data:
-        from processes.demo import load_demo_data
 
         yield from load_demo_data(rt)

@@ -10,13 +10,16 @@ from typing import Any
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from sqlalchemy import select
 
 from app.extensions import actor_of, runtime, uow
 from processes.access import Permission, require
 from processes.admin import dashboard as dash
 from processes.admin import services as svc
 from processes.admin import views
+from processes.clock import CST
 from processes.errors import DomainError, Invalid
+from processes.models import DecisionFile
 from processes.services import deploy as deploy_svc
 from processes.services import instances as inst_svc
 from processes.services import users as users_svc
@@ -60,7 +63,6 @@ ACTION_NAMES = {"instance.started": "发起", "task.completed": "完成任务", 
 
 @bp.app_context_processor
 def _admin_globals() -> dict[str, Any]:
-    from processes.clock import CST
 
     return {"admin_json": _json_script, "CST_TZ": CST, "ACTION_NAMES": ACTION_NAMES}
 
@@ -356,9 +358,7 @@ def admin_modeler_deploy():
 @login_required
 def admin_dmn():
     require(_user(), Permission.EDIT_DIAGRAMS)
-    from sqlalchemy import select
 
-    from processes.models import DecisionFile
 
     with uow() as u:
         files = {d.name: d for d in u.s.scalars(select(DecisionFile).order_by(DecisionFile.version))}

@@ -7,12 +7,13 @@ Routes only translate HTTP into one service call each; rules live in processes/t
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.extensions import actor_of, uow
+from app.extensions import actor_of, runtime, uow
 from app.web.recognition import materials_of
 from processes import queries
 from processes.access import Permission, allowed
@@ -158,13 +159,11 @@ def render_task(task_id: str, values: dict[str, Any] | None = None, errors: list
 
 
 def _now():  # type: ignore[no-untyped-def]
-    from app.extensions import runtime
 
     return runtime().now()
 
 
 def _parse_dt(value: str | None):  # type: ignore[no-untyped-def]
-    from datetime import datetime
 
     return datetime.fromisoformat(value) if value else None
 

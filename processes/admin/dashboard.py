@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from processes.access import Permission, require
+from processes.calendar.functions import current_calendar
 from processes.clock import CST
 from processes.db import UnitOfWork
 from processes.models import AuditEntry, ProcessInstance, TaskIndex, User
@@ -21,7 +22,6 @@ from processes.vocabulary import OPEN_STATES
 
 def _working_days(a: datetime, b: datetime) -> float:
     """Working days between two instants (whole working days between the dates, per the calendar)."""
-    from processes.calendar.functions import current_calendar
 
     da, db = a.astimezone(CST).date(), b.astimezone(CST).date()
     try:

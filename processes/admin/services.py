@@ -19,13 +19,15 @@ from handlers.registry import HandlerContext
 from processes.access import Permission, require
 from processes.admin.models import DiagramDraft, Scenario
 from processes.db import UnitOfWork
-from processes.engine.runtime import SERIALIZER, Engine, lookups_from
+from processes.engine.runtime import SERIALIZER, Engine, instance_variables, lookups_from
 from processes.engine.spec import BPMN_NS, DiagramError, parse_xml
 from processes.engine.validate import ValidationResult, validate_sources
 from processes.errors import Conflict, Invalid, NotFound
 from processes.forms import fields_of, validate_form
+from processes.lookups import run_lookup
 from processes.models import ProcessDefinition, ProcessInstance, TaskIndex, User
 from processes.services.core import Actor, lock_instance, record, run_engine, save
+from processes.services.deploy import decision_ids, decision_refs, deploy_file, latest_decision_files
 from processes.services.users import hash_password
 from processes.vocabulary import OPEN_STATES, USER_ROLES, Role
 
@@ -60,9 +62,8 @@ def edit_variables(uow: UnitOfWork, actor: Actor, instance_id: int, changes: dic
             raise Conflict(f"instance {instance_id} has ended ({inst.state}); its variables are history")
         wf = loaded.wf
         live = wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR)
-        from processes.queries import _merged_data
 
-        before = _merged_data(wf)
+        before = instance_variables(wf)
         for target in [wf.data, *[t.data for t in live]]:
             target.update(changes)
             for k in remove:
@@ -247,17 +248,16 @@ def delete_draft(uow: UnitOfWork, actor: Actor, key: str) -> None:
 
 def _with_dmn(uow: UnitOfWork, file_name: str, xml: str) -> dict[str, str]:
     """The draft plus the deployed DMN files it references (as deploy does)."""
-    from processes.services.deploy import _decision_ids, _decision_refs, _latest_dmn
 
     sources = {file_name: xml}
     try:
-        refs = _decision_refs(parse_xml(xml, file_name))
+        refs = decision_refs(parse_xml(xml, file_name))
     except Exception:  # noqa: BLE001 - validation reports the XML error
         return sources
     if refs:
         with uow:
-            for d in _latest_dmn(uow).values():
-                if refs & set(_decision_ids(parse_xml(d.content, d.name))):
+            for d in latest_decision_files(uow).values():
+                if refs & set(decision_ids(parse_xml(d.content, d.name))):
                     sources[d.name] = d.content
     return sources
 
@@ -275,7 +275,6 @@ def validate_xml(uow: UnitOfWork, file_name: str, xml: str) -> dict[str, Any]:
 
 
 def deploy_draft(uow: UnitOfWork, actor: Actor, key: str) -> dict[str, Any]:
-    from processes.services.deploy import deploy_file
 
     require(actor, Permission.EDIT_DIAGRAMS)
     draft = get_draft(uow, key)
@@ -372,7 +371,6 @@ def run_scenario(uow: UnitOfWork, actor: Actor, sources: dict[str, str], scenari
     steps = scenario.get("steps") or {}
     expected = scenario.get("expected") or {}
     with uow:  # read-only: lookups may read reference data; nothing is committed
-        from processes.lookups import run_lookup
 
         def ctx(task: Any) -> HandlerContext:
             return HandlerContext(now=rt.now(), business_key="SCENARIO", instance_id=None,
@@ -426,9 +424,8 @@ def run_scenario(uow: UnitOfWork, actor: Actor, sources: dict[str, str], scenari
             res.trace.append(eid)
             ok = run(f"after task {i + 1} ({eid})")
         snap = engine.snapshot(wf)
-        from processes.queries import _merged_data
 
-        res.variables = _jsonable(dict(wf.data) if wf.is_completed() else _merged_data(wf))
+        res.variables = _jsonable(instance_variables(wf))
         res.active = list(snap.active_elements)
         res.state = ("incident" if snap.error_tasks else "completed" if snap.completed else
                      "running" if snap.user_tasks else "waiting")

@@ -10,6 +10,8 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 
 from processes.access import Permission, require
 from processes.db import UnitOfWork
+from processes.engine.runtime import instance_variables
+from processes.engine.spec import BPMN_NS, parse_xml
 from processes.errors import NotFound
 from processes.models import (
     AuditEntry,
@@ -135,7 +137,6 @@ def element_states(wf: Any, xml: str | None = None) -> dict[str, Any]:
 
 
 def _sequence_flows(xml: str) -> list[tuple[str, str, str]]:
-    from processes.engine.spec import BPMN_NS, parse_xml
 
     try:
         root = parse_xml(xml, "diagram")
@@ -172,9 +173,8 @@ def instance_detail(uow: UnitOfWork, user: User, instance_id: int) -> dict[str, 
         definition = uow.s.get(ProcessDefinition, inst.definition_id)
         assert definition is not None
         wf = load_for_reading(uow, inst)
-        from processes.queries import _merged_data
 
-        variables = dict(wf.data) if wf.is_completed() else _merged_data(wf)
+        variables = instance_variables(wf)
         users = {u.id: u for u in uow.s.scalars(select(User))}
         now = uow.runtime.now()
         tasks = []

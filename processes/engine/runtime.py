@@ -219,6 +219,19 @@ class Engine:
                         timers=timers, active_elements=active, waiting_messages=messages)
 
 
+def instance_variables(wf: BpmnWorkflow) -> dict[str, Any]:
+    """An instance's variables: the workflow data, and while it runs, the data of its latest live or
+    completed task (where a form's values are before they reach the workflow data)."""
+    data = dict(wf.data)
+    if wf.is_completed():
+        return data
+    tasks = wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.COMPLETED)
+    latest = max(tasks, key=lambda t: t.last_state_change, default=None)
+    if latest is not None:
+        data.update(latest.data)
+    return data
+
+
 def lookups_from(fn: Callable[..., Any] | None) -> Lookups:
     class _L:
         def query(self, name: str, **params: Any) -> Any:

@@ -15,9 +15,11 @@ from typing import Any
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select, text
 
+from handlers.certificates import certificate_number
 from handlers.dossier import application_report, recommendation_form
 from handlers.recognition_steps import beijing_date
 from processes.db import UnitOfWork
+from processes.engine.runtime import instance_variables
 from processes.lookups import lookup
 from processes.models import User
 from processes.recognition.models import (
@@ -39,16 +41,6 @@ STATUS_BY_ELEMENT = (
 )
 END_STATUS = {"end_granted": "granted", "end_ineligible": "ineligible", "end_declined_county": "declined",
               "end_rejected": "rejected", "end_objection_upheld": "objection_upheld", "end_withdrawn": "withdrawn"}
-
-
-def current_data(wf: Any) -> dict[str, Any]:
-    """The instance's variables: workflow data plus the latest live or completed task's data."""
-    data = dict(wf.data)
-    tasks = wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.COMPLETED)
-    latest = max(tasks, key=lambda t: t.last_state_change, default=None)
-    if latest is not None and not wf.is_completed():
-        data.update(latest.data)
-    return data
 
 
 def _end_reached(wf: Any) -> str | None:
@@ -105,7 +97,7 @@ def sync_application(loaded: Loaded, snap: Any) -> None:
     inst = loaded.instance
     wf = loaded.wf
     now = uow.runtime.now()
-    data = current_data(wf)
+    data = instance_variables(wf)
     if inst.state == "terminated":
         status = "terminated"
     elif snap.completed:
@@ -234,7 +226,6 @@ def expert_usernames(uow: UnitOfWork, **_: Any) -> list[str]:
 def next_certificate_seq(uow: UnitOfWork, year: int, **_: Any) -> int:
     """Art. 14: certificate numbers run per year; skips numbers already taken by entries recorded by
     hand (an unique constraint still guards against a race between two grants)."""
-    from handlers.certificates import certificate_number
 
     last = uow.s.scalar(select(func.max(PlatformRegister.certificate_seq))
                         .where(PlatformRegister.certificate_year == int(year)))

@@ -16,6 +16,7 @@ from processes.clock import CST, ClockError, MovableClock
 from processes.db import UnitOfWork
 from processes.errors import Forbidden, Invalid
 from processes.models import ClockState
+from processes.reminders import run_reminders
 from processes.services.core import Actor, record
 from processes.services.timers import fire_due, next_due
 
@@ -92,7 +93,6 @@ def set_clock(uow: UnitOfWork, actor: Actor, target: datetime, frozen: bool | No
         fire_due(uow)
     _store(uow, actor, target, keep_frozen, audit=True)
     fire_due(uow)
-    from processes.reminders import run_reminders
 
     run_reminders(uow)
     return clock.now()

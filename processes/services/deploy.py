@@ -29,16 +29,16 @@ class DeployResult:
     kind: str = "bpmn"
 
 
-def _decision_ids(root: etree._Element) -> list[str]:
+def decision_ids(root: etree._Element) -> list[str]:
     return [n.get("id") for n in root.iter() if isinstance(n.tag, str) and etree.QName(n).localname ==
             DMN_DECISION and n.get("id")]
 
 
-def _decision_refs(root: etree._Element) -> set[str]:
+def decision_refs(root: etree._Element) -> set[str]:
     return {v for n in root.iter() for k, v in n.attrib.items() if k.endswith("}decisionRef")}
 
 
-def _latest_dmn(uow: UnitOfWork) -> dict[str, DecisionFile]:
+def latest_decision_files(uow: UnitOfWork) -> dict[str, DecisionFile]:
     latest: dict[str, DecisionFile] = {}
     for d in uow.s.scalars(select(DecisionFile).order_by(DecisionFile.version)):
         latest[d.name] = d
@@ -56,12 +56,12 @@ def _invalid(errors: list[DiagramError], filename: str) -> Invalid:
 def _deploy_bpmn(uow: UnitOfWork, actor: Actor, filename: str, text: str,
                  dmn_overrides: dict[str, str] | None = None) -> DeployResult:
     root = parse_xml(text, filename)
-    refs = _decision_refs(root)
+    refs = decision_refs(root)
     sources = {filename: text}
-    dmn_pool = {d.name: d.content for d in _latest_dmn(uow).values()}
+    dmn_pool = {d.name: d.content for d in latest_decision_files(uow).values()}
     dmn_pool.update(dmn_overrides or {})
     for name, content in dmn_pool.items():
-        if refs & set(_decision_ids(parse_xml(content, name))):
+        if refs & set(decision_ids(parse_xml(content, name))):
             sources[name] = content
     result = validate_sources(sources)
     if not result.ok or result.parsed is None:
@@ -87,12 +87,12 @@ def _deploy_bpmn(uow: UnitOfWork, actor: Actor, filename: str, text: str,
 
 def _deploy_dmn(uow: UnitOfWork, actor: Actor, filename: str, text: str) -> list[DeployResult]:
     root = parse_xml(text, filename)
-    ids = _decision_ids(root)
+    ids = decision_ids(root)
     if not ids:
         raise Invalid(f"{filename}: the DMN file defines no decision", [{"element_id": None, "line": None,
                                                                          "message": "no decision"}])
     digest = content_hash({filename: text})
-    latest = _latest_dmn(uow).get(filename)
+    latest = latest_decision_files(uow).get(filename)
     results: list[DeployResult] = []
     if latest is None or latest.content_hash != digest:
         version = (latest.version if latest else 0) + 1
@@ -108,7 +108,7 @@ def _deploy_dmn(uow: UnitOfWork, actor: Actor, filename: str, text: str) -> list
     for key in keys:
         d = uow.s.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
                           .order_by(ProcessDefinition.version.desc()).limit(1)).one()
-        if filename in d.sources or _decision_refs(parse_xml(d.sources[d.bpmn_file], d.bpmn_file)) & set(ids):
+        if filename in d.sources or decision_refs(parse_xml(d.sources[d.bpmn_file], d.bpmn_file)) & set(ids):
             res = _deploy_bpmn(uow, actor, d.bpmn_file, d.sources[d.bpmn_file], {filename: text})
             if res.created:
                 results.append(res)

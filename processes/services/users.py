@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
+from processes import statements as st
 from processes.db import UnitOfWork
 from processes.errors import Conflict, Forbidden, Invalid, Unauthorized
 from processes.models import ROLES, User
@@ -40,7 +41,6 @@ def authenticate(uow: UnitOfWork, username: str, password: str) -> User:
 def load_user(uow: UnitOfWork, user_id: int) -> User | None:
     """A detached copy of the user (read on every authenticated request: kept lean)."""
     with uow:
-        from processes import statements as st
 
         row = uow.s.execute(st.USER_BY_ID, {"id": user_id}).mappings().first()
         return User(**dict(row)) if row is not None else None

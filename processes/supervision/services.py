@@ -30,12 +30,17 @@ from processes.access import (
     may_see_county_row,
     require,
 )
+from processes.calendar.functions import sync_calendar
 from processes.db import UnitOfWork
 from processes.errors import DomainError, Invalid, NotFound
 from processes.models import ProcessDefinition, ProcessInstance, User
+from processes.notifications.services import notify
 from processes.recognition.models import Application, PlatformRegister, RecognitionRound
+from processes.services.clock import sync_clock
 from processes.services.core import SYSTEM, Actor, record
+from processes.services.deploy import deploy_file
 from processes.services.instances import start_instance
+from processes.services.users import counties
 from processes.supervision.hooks import local_day
 from processes.supervision.models import (
     OPEN_REPORT_STATUSES,
@@ -59,7 +64,6 @@ def today(uow: UnitOfWork) -> date:
 
 def deploy_supervision(uow: UnitOfWork, actor: Actor = SYSTEM) -> list[str]:
     """Deploy (or keep) this area's diagrams from the diagrams folder."""
-    from processes.services.deploy import deploy_file
 
     out = []
     folder = Path(uow.runtime.settings.diagrams_dir)
@@ -78,7 +82,6 @@ def _deployed(uow: UnitOfWork, key: str) -> bool:
 
 def report_day(uow: UnitOfWork, county: str | None) -> int:
     """DOMAIN.md §6: each county sets the platforms' deadline (``report_day`` in counties.toml)."""
-    from processes.services.users import counties
 
     try:
         for c in counties(uow.runtime.settings.config_dir):
@@ -200,10 +203,6 @@ def expire_registrations(uow: UnitOfWork, day: date) -> list[int]:
 
 def _notify(uow: UnitOfWork, user_ids: Iterable[int], kind: str, title: str, body: str, link: str | None,
             dedup: str | None, instance_id: int | None = None) -> int:
-    try:
-        from processes.notifications.services import notify
-    except ImportError:  # pragma: no cover - the notifications module is another area's
-        return 0
     n = 0
     for uid in user_ids:
         if notify(uow, uid, kind, title, body, link=link, instance_id=instance_id,
@@ -282,8 +281,6 @@ def run_supervision_jobs(rt: Any) -> dict[str, Any]:
     """The scheduler job (idempotent; run it every poll or daily): close rounds past their deadline,
     expire registrations, start the reporting quarter's reports and aggregates, chase what is overdue,
     send expiry-year reminders."""
-    from processes.calendar.functions import sync_calendar
-    from processes.services.clock import sync_clock
 
     uow = rt.uow()
     sync_clock(uow)

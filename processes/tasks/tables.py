@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+
 from processes.forms import FieldDef
 
 # Chinese labels of the canonical column names (DOMAIN.md §7–8)
@@ -182,8 +185,6 @@ def validate_rows(fd: FieldDef | dict[str, Any], rows: Any, first_row: int = 1
 
 def template_xlsx(fd: FieldDef | dict[str, Any]) -> bytes:
     """An Excel file with one header row (labels) and a hidden row of column ids."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
 
     cols = columns_of(fd)
     wb = Workbook()
@@ -223,7 +224,6 @@ def _read_matrix(filename: str, content: bytes) -> list[list[Any]]:
             raise ValueError("CSV 文件编码无法识别（请使用 UTF-8 或 GBK）")
         return [list(r) for r in csv.reader(io.StringIO(text))]
     if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
 
         try:
             wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
