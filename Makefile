@@ -44,13 +44,13 @@ run: setup
 
 test: $(STAMP) $(NPM_STAMP)
 	$(BIN)/ruff check processes handlers app tests
-	$(BIN)/mypy processes handlers
+	$(BIN)/mypy processes handlers app
 	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check processes handlers app tests
-	$(BIN)/mypy processes handlers
+	$(BIN)/mypy processes handlers app
 	$(BIN)/lint-imports
 
 bench: $(STAMP)

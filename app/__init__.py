@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from app import extensions
 from app.api import admin as api_admin
@@ -23,6 +24,11 @@ from app.templating import init_templating
 from app.web import admin, calendar, home, notifications, public, recognition, supervision, tasks
 from processes.runtime import Runtime, build_runtime
 from processes.settings import Settings, SettingsError, load_settings
+
+
+class ReadableJSONProvider(DefaultJSONProvider):
+    ensure_ascii = False  # Chinese stays readable in API responses
+
 
 PAGES = (home.bp, tasks.bp, notifications.bp, recognition.bp, public.bp, supervision.bp, calendar.bp, admin.bp)
 API = (api_auth.bp, api_instances.bp, api_tasks.bp, api_notifications.bp, api_recognition.bp, api_supervision.bp,
@@ -47,7 +53,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         TESTING=settings.env == "test",
         DEMO_CLOCK=settings.demo_clock,
     )
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json = ReadableJSONProvider(app)
     rt = runtime or build_runtime(settings)
     app.extensions["runtime"] = rt
     app.extensions["settings"] = settings

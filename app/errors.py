@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -18,38 +20,38 @@ def _is_api() -> bool:
     return request.path.startswith("/api/")
 
 
-def json_error(status: int, message: str, errors: list | None = None):  # type: ignore[no-untyped-def]
+def json_error(status: int, message: str, errors: list[Any] | None = None) -> ResponseReturnValue:
     return jsonify({"error": message, "errors": errors or []}), status
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
-    def _domain(exc: DomainError):  # type: ignore[no-untyped-def]
+    def _domain(exc: DomainError) -> ResponseReturnValue:
         if _is_api():
             return json_error(exc.status, exc.message, exc.errors)
         return render_template("error.html", status=exc.status, message=exc.message, errors=exc.errors), exc.status
 
     @app.errorhandler(ClockError)
-    def _clock(exc: ClockError):  # type: ignore[no-untyped-def]
+    def _clock(exc: ClockError) -> ResponseReturnValue:
         if _is_api():
             return json_error(403, str(exc))
         return render_template("error.html", status=403, message=str(exc), errors=[]), 403
 
     @app.errorhandler(CSRFError)
-    def _csrf(exc: CSRFError):  # type: ignore[no-untyped-def]
+    def _csrf(exc: CSRFError) -> ResponseReturnValue:
         if _is_api():
             return json_error(400, f"CSRF check failed: {exc.description}")
         return render_template("error.html", status=400, message="表单已过期或缺少 CSRF 令牌，请刷新页面后重试",
                                errors=[]), 400
 
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def _http(exc: HTTPException) -> ResponseReturnValue:
         if _is_api():
             return json_error(exc.code or 500, exc.description or exc.name)
-        return render_template("error.html", status=exc.code, message=exc.description, errors=[]), exc.code
+        return render_template("error.html", status=exc.code, message=exc.description, errors=[]), exc.code or 500
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
         log.exception("unexpected error on %s %s", request.method, request.path)
         if _is_api():
             return json_error(500, "internal error; the administrator can find it in the log")

@@ -8,6 +8,7 @@ holds the English. Rebuild the catalog with
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, request
 from flask_babel import Babel
@@ -28,5 +29,5 @@ def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
 
     @app.context_processor
-    def _lang():  # type: ignore[no-untyped-def]
+    def _lang() -> dict[str, Any]:
         return {"LANGUAGES": LANGUAGES, "current_lang": select_locale()}

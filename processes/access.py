@@ -48,6 +48,7 @@ class Permission(StrEnum):
     SEE_ALL_INSTANCES = "see_all_instances"  # the bureau's overview, whatever the county
     START_PROCESSES = "start_processes"  # the "发起申请" page (what each diagram allows is checked on start)
     CHASE_REPORTS = "chase_reports"  # Art. 19: 催报 a platform's quarterly report
+    RUN_JOBS = "run_jobs"  # the scheduler's daily jobs, by hand (demos)
 
 
 _BUREAU = frozenset({Role.ADMIN, Role.PROCESS_OWNER, Role.MUNICIPAL_REVIEWER})
@@ -74,6 +75,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.SEE_ALL_INSTANCES: _BUREAU,
     Permission.START_PROCESSES: frozenset({Role.APPLICANT, Role.ADMIN}),
     Permission.CHASE_REPORTS: frozenset({Role.COUNTY_OFFICER, Role.MUNICIPAL_REVIEWER, Role.ADMIN}),
+    Permission.RUN_JOBS: _OPERATORS,
 }
 
 # what the permission is about, for the refusal message (Chinese, shown to the user)
@@ -97,6 +99,7 @@ _WHAT: dict[Permission, str] = {
     Permission.SEE_ALL_INSTANCES: "查看全部业务",
     Permission.START_PROCESSES: "发起申请",
     Permission.CHASE_REPORTS: "催报季度报告（第十九条）",
+    Permission.RUN_JOBS: "手动运行定时任务",
 }
 
 USER_ROLE_ORDER: tuple[Role, ...] = (Role.ADMIN, Role.PROCESS_OWNER, Role.MUNICIPAL_REVIEWER, Role.COUNTY_OFFICER,

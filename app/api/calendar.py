@@ -9,19 +9,20 @@ from flask import jsonify, request
 
 from app.api.common import api_blueprint, auth_required, json_body
 from app.extensions import actor_of, current_actor_user, runtime, uow
+from processes.access import Permission, require
 from processes.calendar import functions as calfn
 from processes.calendar import services as calendar_svc
 from processes.clock import CST
-from processes.errors import Forbidden, Invalid
+from processes.errors import Invalid
+from processes.models import User
 from processes.services import clock as clock_svc
 
 bp = api_blueprint("calendar")
 
 
-def _admin():  # type: ignore[no-untyped-def]
+def _may(permission: Permission) -> User:
     user = current_actor_user()
-    if user.role != "admin":
-        raise Forbidden("only an administrator may do this")
+    require(user, permission)
     return user
 
 
@@ -41,7 +42,7 @@ def calendar_years():
 def calendar_load():
     """Body: multipart field ``file`` (a <year>.toml), or JSON {"toml": "...", "source": "..."},
     or the TOML itself as text/plain or application/toml."""
-    user = _admin()
+    user = _may(Permission.LOAD_CALENDAR)
     f = request.files.get("file")
     if f is not None:
         text: str | bytes = f.read()
@@ -91,7 +92,7 @@ def calendar_add_working_days():
 @bp.get("/calendar/provisional")
 @auth_required
 def calendar_provisional():
-    _admin()
+    _may(Permission.LOAD_CALENDAR)
     return jsonify({"unknown_years_ahead": calendar_svc.unknown_years_ahead(uow()),
                     "deadlines": calendar_svc.provisional_deadlines(uow())})
 

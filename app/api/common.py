@@ -3,8 +3,9 @@ parameters. Errors are always JSON {"error", "errors"} (app/errors.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from flask import Blueprint, g, request
 
@@ -12,6 +13,8 @@ from app.extensions import user_from_token
 from processes.errors import DomainError, Invalid, Unauthorized
 
 API_PREFIX = "/api/v1"
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def api_blueprint(name: str) -> Blueprint:
@@ -28,9 +31,9 @@ def json_body() -> dict[str, Any]:
     return data
 
 
-def auth_required(fn):  # type: ignore[no-untyped-def]
+def auth_required(fn: Callable[P, R]) -> Callable[P, R]:
     @wraps(fn)
-    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             raise Unauthorized("log in first: send 'Authorization: Bearer <token>' (POST /api/v1/auth/token)")

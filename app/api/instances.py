@@ -91,5 +91,5 @@ def message():
               if not v or not isinstance(v, str)]
     if errors:
         raise Invalid("name and business_key are required", errors)
-    inst = instances.correlate_message(uow(), actor_of(current_actor_user()), name, bk, body.get("payload"))
+    inst = instances.correlate_message(uow(), actor_of(current_actor_user()), str(name), str(bk), body.get("payload"))
     return jsonify({"instance": queries.instance_view_by_id(ro_uow(), inst.id)})

@@ -10,7 +10,8 @@ from flask import jsonify, request
 from app.api.common import api_blueprint, auth_required, int_arg, json_body
 from app.extensions import actor_of, current_actor_user, runtime, uow
 from processes import queries
-from processes.errors import Forbidden, Invalid
+from processes.access import Permission, require
+from processes.errors import Invalid
 from processes.supervision import services as sup
 
 bp = api_blueprint("supervision")
@@ -117,6 +118,5 @@ def supervision_revoke():
 @auth_required
 def supervision_run_jobs():
     """What the scheduler runs (admin, for demos): start quarters, expire, chase, close rounds."""
-    if current_actor_user().role != "admin":
-        raise Forbidden("only an administrator may run the supervision jobs by hand")
+    require(current_actor_user(), Permission.RUN_JOBS)
     return jsonify(sup.run_supervision_jobs(runtime()))

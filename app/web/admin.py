@@ -13,7 +13,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from app.extensions import actor_of, runtime, uow
-from processes.access import Permission, require
+from processes.access import Permission, allowed, require
 from processes.admin import dashboard as dash
 from processes.admin import services as svc
 from processes.admin import views
@@ -100,7 +100,7 @@ def admin_instance(instance_id: int):
     d = views.instance_detail(uow(), _user(), instance_id)
     xml = views.definition(uow(), _user(), d["definition_id"])["xml"]
     return render_template("admin/instance.html", d=d, xml=xml, counties=_counties(),
-                           is_admin=_user().role == "admin",
+                           is_admin=allowed(_user(), Permission.ADMINISTER_INSTANCES),
                            variables_json=json.dumps(d["variables"], ensure_ascii=False, indent=2, default=str))
 
 

@@ -10,18 +10,19 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.extensions import actor_of, runtime, uow
+from processes.access import Permission, require
 from processes.calendar import services as calendar_svc
 from processes.clock import CST, ClockError
-from processes.errors import DomainError, Forbidden, Invalid
+from processes.errors import DomainError, Invalid
+from processes.models import User
 from processes.services import clock as clock_svc
 
 bp = Blueprint("calendar", __name__)
 
 
-def _admin() -> Any:
-    user = current_user.user
-    if user.role != "admin":
-        raise Forbidden("只有系统管理员可以访问此页面")
+def _may(permission: Permission) -> User:
+    user: User = current_user.user
+    require(user, permission)
     return user
 
 
@@ -36,14 +37,14 @@ def _calendar_page(errors: list[dict[str, Any]] | None = None, text: str = "", s
 @bp.get("/admin/calendar")
 @login_required
 def calendar_years_page():
-    _admin()
+    _may(Permission.LOAD_CALENDAR)
     return _calendar_page()
 
 
 @bp.post("/admin/calendar")
 @login_required
 def calendar_load_page():
-    user = _admin()
+    user = _may(Permission.LOAD_CALENDAR)
     f = request.files.get("file")
     text = request.form.get("toml", "")
     if f is not None and f.filename:
@@ -67,9 +68,9 @@ def calendar_load_page():
 @bp.get("/admin/calendar/<int:year>.toml")
 @login_required
 def calendar_year_download(year: int):
-    _admin()
+    _may(Permission.LOAD_CALENDAR)
     return calendar_svc.year_toml(uow(), year), 200, {"Content-Type": "text/plain; charset=utf-8",
-                                            "Content-Disposition": f'attachment; filename="{year}.toml"'}
+                                                      "Content-Disposition": f'attachment; filename="{year}.toml"'}
 
 
 def _clock_page(error: str | None = None, status: int = 200) -> Any:
@@ -81,14 +82,14 @@ def _clock_page(error: str | None = None, status: int = 200) -> Any:
 @bp.get("/admin/clock")
 @login_required
 def clock_page():
-    _admin()
+    _may(Permission.MOVE_CLOCK)
     return _clock_page()
 
 
 @bp.post("/admin/clock")
 @login_required
 def clock_move_page():
-    user = _admin()
+    user = _may(Permission.MOVE_CLOCK)
     action = request.form.get("action")
     try:
         if action == "set":

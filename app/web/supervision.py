@@ -7,19 +7,20 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.extensions import actor_of, uow
+from processes.access import Permission, allowed
 from processes.errors import DomainError
+from processes.models import User
 from processes.supervision import services as sup
 
 STATUS_NAMES = {"open": "待填报", "submitted": "待县级审核", "returned": "退回修改", "accepted": "已接收",
                 "cancelled": "已终止", "passed": "合格", "revocation_requested": "待市局核实",
                 "revoked": "已撤销称号", "revocation_rejected": "不予撤销", "recognised": "有效",
                 "expired": "已到期", "confirmed": "已撤销", "rejected": "不予撤销", "requested": "待核实"}
-STAFF = ("county_officer", "municipal_reviewer", "admin", "process_owner")
 
 bp = Blueprint("supervision", __name__)
 
 
-def _user():  # type: ignore[no-untyped-def]
+def _user() -> User:
     return current_user.user
 
 
@@ -47,7 +48,7 @@ def supervision_reports():
     year = int(a["year"]) if a.get("year", "").isdigit() else None
     quarter = int(a["quarter"]) if a.get("quarter", "") in ("1", "2", "3", "4") else None
     reports = sup.list_reports(uow(), _user(), year, quarter, a.get("county") or None, a.get("status") or None)
-    aggregates = sup.list_aggregates(uow(), _user()) if _user().role in STAFF else []
+    aggregates = sup.list_aggregates(uow(), _user()) if allowed(_user(), Permission.SEE_SUPERVISION) else []
     return render_template("supervision/reports.html", reports=reports, aggregates=aggregates, args=a,
                            S=STATUS_NAMES)
 
@@ -56,7 +57,7 @@ def supervision_reports():
 @login_required
 def supervision_platforms():
     user = _user()
-    if user.role not in STAFF:
+    if not allowed(user, Permission.SEE_SUPERVISION):
         flash("仅县级主管部门和市局可查看", "error")
         return redirect(url_for("home.home"))
     return render_template("supervision/platforms.html", platforms=sup.supervised_platforms(uow(), user),
@@ -78,7 +79,7 @@ def supervision_start_inspection():
 @login_required
 def supervision_spot_checks():
     user = _user()
-    if user.role not in ("municipal_reviewer", "admin", "process_owner"):
+    if not allowed(user, Permission.SEE_ALL_INSTANCES):
         flash("抽查由市工业和信息化局发起", "error")
         return redirect(url_for("home.home"))
     return render_template("supervision/spot_checks.html", rounds=sup.list_spot_checks(uow(), user), result=None)

@@ -7,10 +7,12 @@ Routes only translate HTTP into one service call each; rules live in processes/t
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from app.extensions import actor_of, runtime, uow
@@ -18,6 +20,7 @@ from app.web.recognition import materials_of
 from processes import queries
 from processes.access import Permission, allowed
 from processes.errors import DomainError, Invalid, NotFound
+from processes.models import User
 from processes.recognition import services as recognition
 from processes.services import instances
 from processes.tasks import lists, submit, tables, verbs
@@ -29,7 +32,7 @@ LIST_TITLES = {"mine": "我的待办", "claimable": "待认领", "done": "已办
 RESERVED = ("csrf_token", "_action", "_version")
 
 
-def _user():  # type: ignore[no-untyped-def]
+def _user() -> User:
     return current_user.user
 
 
@@ -105,7 +108,7 @@ def _cell_errors(errors: list[dict[str, Any]]) -> set[str]:
 
 
 def render_task(task_id: str, values: dict[str, Any] | None = None, errors: list[dict[str, Any]] | None = None,
-                status: int = 200):  # type: ignore[no-untyped-def]
+                status: int = 200) -> ResponseReturnValue:
     user = _user()
     view = queries.get_task(uow(), user, task_id)
     data = view.get("data") or {}
@@ -133,7 +136,8 @@ def render_task(task_id: str, values: dict[str, Any] | None = None, errors: list
     errors = errors or []
     holder_id = view.get("assignee_id")
     instance = queries.instance_view_by_id(uow(), view["instance_id"])
-    ctx = {
+    open_tasks = lists.open_tasks_of(uow(), view["instance_id"])
+    ctx: dict[str, Any] = {
         "task": view, "values": values, "errors": _errors_by_field(errors), "cell_errors": _cell_errors(errors),
         "all_errors": errors, "instance": instance, "summary": summary_of(data),
         "check_results": data.get("check_results") or [],
@@ -141,13 +145,13 @@ def render_task(task_id: str, values: dict[str, Any] | None = None, errors: list
         "timeline": lists.timeline(uow(), view["instance_id"]),
         "delegation": verbs.delegation_of(uow(), task_id),
         "is_holder": holder_id == user.id, "colleagues": [], "copy_targets": [],
-        "open_tasks": lists.open_tasks_of(uow(), view["instance_id"]),
+        "open_tasks": open_tasks,
         "due": lists.due_info(_parse_dt(view.get("due_at")), _now()),
         "urged_today": lists.urged_today(uow(), task_id, holder_id),
         "has_decision": any(fd["is_decision"] for fd in view["fields"]),
         "needs_opinion": any(fd["id"] == "opinion" for fd in view["fields"]),
     }
-    me = next((t for t in ctx["open_tasks"] if t["id"] == task_id), {})
+    me: dict[str, Any] = next((t for t in open_tasks if t["id"] == task_id), {})
     ctx["holder_name"], ctx["is_pool"] = me.get("assignee"), me.get("pool", False)
     ctx["materials"] = materials_of(view.get("business_key")) if view.get("process_key") == "recognition" else None
     ctx["may_withdraw"] = verbs.may_withdraw(uow(), user, view["instance_id"])
@@ -158,12 +162,12 @@ def render_task(task_id: str, values: dict[str, Any] | None = None, errors: list
     return render_template("tasks/task.html", **ctx), status
 
 
-def _now():  # type: ignore[no-untyped-def]
+def _now() -> datetime:
 
     return runtime().now()
 
 
-def _parse_dt(value: str | None):  # type: ignore[no-untyped-def]
+def _parse_dt(value: str | None) -> datetime | None:
 
     return datetime.fromisoformat(value) if value else None
 
@@ -255,7 +259,7 @@ def table_import(task_id: str, field_id: str):
 
 # ------------------------------------------------------------------ verbs
 
-def _verb(task_id: str, fn, ok: str, to_list: bool = False):  # type: ignore[no-untyped-def]
+def _verb(task_id: str, fn: Callable[[], object], ok: str, to_list: bool = False) -> ResponseReturnValue:
     try:
         fn()
     except NotFound:
