@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_app_context, request
 from flask_login import LoginManager, UserMixin
 from flask_wtf import CSRFProtect
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -37,12 +37,28 @@ def runtime() -> Runtime:
 
 
 def uow() -> UnitOfWork:
-    return runtime().uow()
+    """A unit of work for one use case that writes (its own transaction). After it commits, the
+    request's reads start again from a fresh snapshot."""
+    return runtime().uow(on_commit=_end_reads)
 
 
 def ro_uow() -> UnitOfWork:
-    """For reads (lists, views, authentication): no write lock is taken."""
-    return runtime().uow(readonly=True)
+    """The request's one read-only unit of work (authentication, lists, views): opened at the first
+    read, shared by every read of the request, closed when the request ends. No write lock."""
+    reads: UnitOfWork | None = g.get("read_uow")
+    if reads is None:
+        reads = runtime().uow(readonly=True)
+        reads.__enter__()
+        g.read_uow = reads
+    return reads
+
+
+def _end_reads(exc: BaseException | None = None) -> None:
+    if not has_app_context():
+        return
+    reads: UnitOfWork | None = g.pop("read_uow", None)
+    if reads is not None:
+        reads.__exit__(None, None, None)
 
 
 def _token_serializer() -> URLSafeTimedSerializer:
@@ -94,6 +110,8 @@ def init_app(app: Flask) -> None:
         if user is None or not user.active or user.auth_version != version:
             return None
         return SessionUser(user)
+
+    app.teardown_request(_end_reads)
 
     @app.before_request
     def _sync_clock() -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -18,7 +19,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
 
         @event.listens_for(engine, "connect")
-        def _sqlite_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
             # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is broken).
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
@@ -29,7 +30,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
+        def _sqlite_begin(conn: Connection) -> None:
             # A write transaction from the start: two writers serialize instead of one failing
             # on lock upgrade. This is SQLite's equivalent of SELECT ... FOR UPDATE (ARCHITECTURE §3).
             # Read-only units of work (lists, views, authentication) take no write lock.
@@ -46,10 +47,12 @@ class UnitOfWork:
     Leaving the block without commit rolls back, so a failure leaves the old state, never half.
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], runtime: Any, readonly: bool = False) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], runtime: Any, readonly: bool = False,
+                 on_commit: Callable[[], None] | None = None) -> None:
         self.session_factory = session_factory
         self.runtime = runtime  # processes.runtime.Runtime: engine, clock, settings
         self.readonly = readonly
+        self.on_commit = on_commit  # e.g. the web request drops its read snapshot after a write
         self.session: Session | None = None
         self._depth = 0
 
@@ -88,6 +91,8 @@ class UnitOfWork:
         if self.readonly:
             raise RuntimeError("a read-only unit of work cannot commit")
         self.s.commit()
+        if self.on_commit is not None:
+            self.on_commit()
 
     def rollback(self) -> None:
         self.s.rollback()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine as DbEngine
@@ -25,9 +26,9 @@ class Runtime:
     engine: Engine
     clock: clockmod.Clock
 
-    def uow(self, readonly: bool = False) -> UnitOfWork:
+    def uow(self, readonly: bool = False, on_commit: Callable[[], None] | None = None) -> UnitOfWork:
         """A unit of work; ``readonly`` ones (lists, views, authentication) take no write lock."""
-        return UnitOfWork(self.session_factory, self, readonly=readonly)
+        return UnitOfWork(self.session_factory, self, readonly=readonly, on_commit=on_commit)
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -9,7 +9,7 @@ from typing import Any
 from flask import jsonify, request
 
 from app.api.common import api_blueprint, auth_required, int_arg, json_body
-from app.extensions import actor_of, current_actor_user, uow
+from app.extensions import actor_of, current_actor_user, ro_uow, uow
 from processes.access import Permission, require
 from processes.admin import dashboard as dash
 from processes.admin import services as svc
@@ -66,7 +66,7 @@ def admin_instances():
         raise Invalid("version must be a number", [{"field": "version", "message": "应为整数"}])
     if filters.get("round") and not str(filters["round"]).isdigit():
         raise Invalid("round must be a number", [{"field": "round", "message": "应为整数"}])
-    result = views.list_instances(uow(), current_actor_user(), filters, a.get("sort", "id"),
+    result = views.list_instances(ro_uow(), current_actor_user(), filters, a.get("sort", "id"),
                                   a.get("dir", "desc") != "asc", int_arg("page", 1, 10**6),
                                   int_arg("per_page", 25, 200))
     return jsonify(plain(result))
@@ -75,13 +75,13 @@ def admin_instances():
 @bp.get("/admin/instances/<int:instance_id>")
 @auth_required
 def admin_instance(instance_id: int):
-    return jsonify(plain(views.instance_detail(uow(), current_actor_user(), instance_id)))
+    return jsonify(plain(views.instance_detail(ro_uow(), current_actor_user(), instance_id)))
 
 
 @bp.get("/admin/instances/<int:instance_id>/diagram")
 @auth_required
 def admin_instance_diagram(instance_id: int):
-    return jsonify(views.diagram_state(uow(), current_actor_user(), instance_id))
+    return jsonify(views.diagram_state(ro_uow(), current_actor_user(), instance_id))
 
 
 @bp.post("/admin/instances/<int:instance_id>/variables")
@@ -93,7 +93,7 @@ def admin_edit_variables(instance_id: int):
     if not isinstance(changes, dict) or not isinstance(remove, list):
         raise Invalid("set must be an object and remove a list", [{"field": "set", "message": "格式错误"}])
     svc.edit_variables(uow(), actor_of(current_actor_user()), instance_id, changes, _str(body, "reason"), remove)
-    return jsonify(plain(views.instance_detail(uow(), current_actor_user(), instance_id)))
+    return jsonify(plain(views.instance_detail(ro_uow(), current_actor_user(), instance_id)))
 
 
 @bp.post("/admin/instances/<int:instance_id>/skip")
@@ -101,20 +101,20 @@ def admin_edit_variables(instance_id: int):
 def admin_skip(instance_id: int):
     body = request.get_json(silent=True) or {}
     svc.skip_incident(uow(), actor_of(current_actor_user()), instance_id, str(body.get("reason", "")))
-    return jsonify(plain(views.instance_detail(uow(), current_actor_user(), instance_id)))
+    return jsonify(plain(views.instance_detail(ro_uow(), current_actor_user(), instance_id)))
 
 
 @bp.get("/admin/dashboard")
 @auth_required
 def admin_dashboard():
-    return jsonify(plain(dash.dashboard(uow(), current_actor_user())))
+    return jsonify(plain(dash.dashboard(ro_uow(), current_actor_user())))
 
 
 # -- users ------------------------------------------------------------------------------------------------
 @bp.get("/admin/users")
 @auth_required
 def admin_users():
-    return jsonify(plain(views.users(uow(), current_actor_user())))
+    return jsonify(plain(views.users(ro_uow(), current_actor_user())))
 
 
 @bp.post("/admin/users")
@@ -157,13 +157,13 @@ def admin_reset_password(user_id: int):
 @bp.get("/admin/definitions")
 @auth_required
 def admin_definitions():
-    return jsonify(plain(views.definitions(uow(), current_actor_user())))
+    return jsonify(plain(views.definitions(ro_uow(), current_actor_user())))
 
 
 @bp.get("/admin/definitions/<int:definition_id>")
 @auth_required
 def admin_definition(definition_id: int):
-    return jsonify(plain(views.definition(uow(), current_actor_user(), definition_id)))
+    return jsonify(plain(views.definition(ro_uow(), current_actor_user(), definition_id)))
 
 
 @bp.post("/admin/validate")
@@ -171,14 +171,14 @@ def admin_definition(definition_id: int):
 def admin_validate():
     require(current_actor_user(), Permission.EDIT_DIAGRAMS)
     body = json_body()
-    return jsonify(svc.validate_xml(uow(), _str(body, "file") or "diagram.bpmn", _str(body, "xml")))
+    return jsonify(svc.validate_xml(ro_uow(), _str(body, "file") or "diagram.bpmn", _str(body, "xml")))
 
 
 @bp.get("/admin/drafts")
 @auth_required
 def admin_drafts():
     require(current_actor_user(), Permission.EDIT_DIAGRAMS)
-    return jsonify(svc.list_drafts(uow()))
+    return jsonify(svc.list_drafts(ro_uow()))
 
 
 @bp.post("/admin/drafts")
@@ -203,7 +203,7 @@ def admin_deploy_draft(key: str):
 @auth_required
 def admin_scenarios(key: str):
     require(current_actor_user(), Permission.EDIT_DIAGRAMS)
-    return jsonify(svc.list_scenarios(uow(), key))
+    return jsonify(svc.list_scenarios(ro_uow(), key))
 
 
 @bp.post("/admin/scenarios/<key>")
@@ -221,7 +221,7 @@ def admin_run_scenarios(key: str):
     body = request.get_json(silent=True) or {}
     xml = body.get("xml") if isinstance(body.get("xml"), str) else None
     names = body.get("names") if isinstance(body.get("names"), list) else None
-    return jsonify(svc.run_scenarios(uow(), actor_of(current_actor_user()), key, xml, names))
+    return jsonify(svc.run_scenarios(ro_uow(), actor_of(current_actor_user()), key, xml, names))
 
 
 # -- migration -----------------------------------------------------------------------------------------------
@@ -229,7 +229,7 @@ def admin_run_scenarios(key: str):
 @auth_required
 def admin_migration_preview():
     body = json_body()
-    return jsonify(svc.preview_migration(uow(), actor_of(current_actor_user()), _ids(body), _to(body)))
+    return jsonify(svc.preview_migration(ro_uow(), actor_of(current_actor_user()), _ids(body), _to(body)))
 
 
 @bp.post("/admin/migrations")

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from flask import jsonify, request
 
 from app.api.common import api_blueprint, auth_required, json_body
-from app.extensions import actor_of, current_actor_user, runtime, uow
+from app.extensions import actor_of, current_actor_user, ro_uow, runtime, uow
 from processes.access import Permission, require
 from processes.calendar import functions as calfn
 from processes.calendar import services as calendar_svc
@@ -34,7 +34,7 @@ def _load_view(result: calendar_svc.LoadResult) -> dict:
 @bp.get("/calendar/years")
 @auth_required
 def calendar_years():
-    return jsonify(calendar_svc.years_overview(uow()))
+    return jsonify(calendar_svc.years_overview(ro_uow()))
 
 
 @bp.post("/calendar/years")
@@ -64,7 +64,7 @@ def calendar_load():
 @bp.get("/calendar/years/<int:year>.toml")
 @auth_required
 def calendar_year_toml(year: int):
-    return calendar_svc.year_toml(uow(), year), 200, {"Content-Type": "application/toml; charset=utf-8"}
+    return calendar_svc.year_toml(ro_uow(), year), 200, {"Content-Type": "application/toml; charset=utf-8"}
 
 
 @bp.get("/calendar/add-working-days")
@@ -85,7 +85,7 @@ def calendar_add_working_days():
     if rule not in ("add_working_days", "end_of_working_day") or (rule == "end_of_working_day" and n < 1):
         raise Invalid("rule must be add_working_days or end_of_working_day (n >= 1)",
                       [{"field": "rule", "message": "不支持"}])
-    calfn.sync_calendar(uow())
+    calfn.sync_calendar(ro_uow())
     return jsonify(calfn.deadline_info(start, n, rule=rule))
 
 
@@ -93,8 +93,8 @@ def calendar_add_working_days():
 @auth_required
 def calendar_provisional():
     _may(Permission.LOAD_CALENDAR)
-    return jsonify({"unknown_years_ahead": calendar_svc.unknown_years_ahead(uow()),
-                    "deadlines": calendar_svc.provisional_deadlines(uow())})
+    return jsonify({"unknown_years_ahead": calendar_svc.unknown_years_ahead(ro_uow()),
+                    "deadlines": calendar_svc.provisional_deadlines(ro_uow())})
 
 
 @bp.get("/clock")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from app.api.common import api_blueprint, auth_required, int_arg
-from app.extensions import current_actor_user, uow
+from app.extensions import current_actor_user, ro_uow, uow
 from processes.errors import Invalid
 from processes.notifications import services as notifications
 
@@ -17,8 +17,8 @@ bp = api_blueprint("notifications")
 def notifications_list():
     user = current_actor_user()
     unread_only = request.args.get("unread") in ("1", "true", "yes")
-    items = notifications.list_for(uow(), user.id, unread_only=unread_only, limit=int_arg("limit", 50, 200))
-    return jsonify({"unread": notifications.unread_count(uow(), user.id),
+    items = notifications.list_for(ro_uow(), user.id, unread_only=unread_only, limit=int_arg("limit", 50, 200))
+    return jsonify({"unread": notifications.unread_count(ro_uow(), user.id),
                     "items": [notifications.view(n) for n in items]})
 
 
@@ -32,4 +32,4 @@ def notifications_read():
         raise Invalid("ids must be a list of integers", [{"field": "ids", "message": "应为整数列表"}])
     user = current_actor_user()
     changed = notifications.mark_read(uow(), user.id, ids)
-    return jsonify({"marked": changed, "unread": notifications.unread_count(uow(), user.id)})
+    return jsonify({"marked": changed, "unread": notifications.unread_count(ro_uow(), user.id)})

@@ -7,7 +7,7 @@ from typing import Any
 from flask import jsonify, request, send_file
 
 from app.api.common import api_blueprint, auth_required
-from app.extensions import actor_of, current_actor_user, uow
+from app.extensions import actor_of, current_actor_user, ro_uow, uow
 from processes.errors import Invalid
 from processes.recognition import services as rec
 
@@ -24,7 +24,7 @@ def _body() -> dict[str, Any]:
 @bp.get("/rounds")
 @auth_required
 def list_rounds():
-    return jsonify(rec.list_rounds(uow()))
+    return jsonify(rec.list_rounds(ro_uow()))
 
 
 @bp.post("/rounds")
@@ -43,19 +43,19 @@ def open_round():
 @bp.get("/applications")
 @auth_required
 def list_applications():
-    return jsonify(rec.list_applications(uow(), actor_of(current_actor_user()), request.args.get("status")))
+    return jsonify(rec.list_applications(ro_uow(), actor_of(current_actor_user()), request.args.get("status")))
 
 
 @bp.get("/applications/<business_key>")
 @auth_required
 def get_application(business_key: str):
-    return jsonify(rec.get_application(uow(), actor_of(current_actor_user()), business_key))
+    return jsonify(rec.get_application(ro_uow(), actor_of(current_actor_user()), business_key))
 
 
 @bp.get("/applications/<business_key>/materials")
 @auth_required
 def list_materials(business_key: str):
-    return jsonify(rec.list_materials(uow(), actor_of(current_actor_user()), business_key))
+    return jsonify(rec.list_materials(ro_uow(), actor_of(current_actor_user()), business_key))
 
 
 @bp.post("/applications/<business_key>/materials/<mkey>")
@@ -98,7 +98,7 @@ def file_objection(business_key: str):
 @bp.get("/register")
 def register():
     """Public list of recognised platforms (Art. 14, 22)."""
-    return jsonify(rec.list_register(uow(), request.args.get("status"), request.args.get("credit_code")))
+    return jsonify(rec.list_register(ro_uow(), request.args.get("status"), request.args.get("credit_code")))
 
 
 @bp.post("/register")
@@ -116,5 +116,5 @@ def add_register_entry():
 @auth_required
 def objection_attachment(business_key: str, sha256: str):
     """The file an objector attached (Art. 13): the bureau only."""
-    path, mime, name = rec.objection_attachment(uow(), actor_of(current_actor_user()), business_key, sha256)
+    path, mime, name = rec.objection_attachment(ro_uow(), actor_of(current_actor_user()), business_key, sha256)
     return send_file(path, mimetype=mime, download_name=name, as_attachment=True)

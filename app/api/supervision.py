@@ -8,7 +8,7 @@ from typing import Any
 from flask import jsonify, request
 
 from app.api.common import api_blueprint, auth_required, int_arg, json_body
-from app.extensions import actor_of, current_actor_user, runtime, uow
+from app.extensions import actor_of, current_actor_user, ro_uow, runtime, uow
 from processes import queries
 from processes.access import Permission, require
 from processes.errors import Invalid
@@ -28,7 +28,7 @@ def _int_field(body: dict[str, Any], name: str) -> int:
 @auth_required
 def supervision_reports():
     a = request.args
-    return jsonify(sup.list_reports(uow(), current_actor_user(), int_arg("year", 0, 9999) or None,
+    return jsonify(sup.list_reports(ro_uow(), current_actor_user(), int_arg("year", 0, 9999) or None,
                                     int_arg("quarter", 0, 4) or None, a.get("county"), a.get("status"),
                                     a.get("credit_code")))
 
@@ -44,25 +44,25 @@ def supervision_chase(report_id: int):
 @bp.get("/supervision/aggregates")
 @auth_required
 def supervision_aggregates():
-    return jsonify(sup.list_aggregates(uow(), current_actor_user()))
+    return jsonify(sup.list_aggregates(ro_uow(), current_actor_user()))
 
 
 @bp.get("/supervision/overdue")
 @auth_required
 def supervision_overdue():
-    return jsonify(sup.overdue(uow(), current_actor_user()))
+    return jsonify(sup.overdue(ro_uow(), current_actor_user()))
 
 
 @bp.get("/supervision/platforms")
 @auth_required
 def supervision_platforms():
-    return jsonify(sup.supervised_platforms(uow(), current_actor_user()))
+    return jsonify(sup.supervised_platforms(ro_uow(), current_actor_user()))
 
 
 @bp.get("/supervision/inspections")
 @auth_required
 def supervision_inspections():
-    return jsonify(sup.list_inspections(uow(), current_actor_user()))
+    return jsonify(sup.list_inspections(ro_uow(), current_actor_user()))
 
 
 @bp.post("/supervision/inspections")
@@ -71,13 +71,13 @@ def supervision_start_inspection():
     body = json_body()
     user = current_actor_user()
     inst = sup.start_inspection(uow(), actor_of(user), _int_field(body, "register_id"))
-    return jsonify(queries.instance_summary(uow(), user, inst.id)), 201
+    return jsonify(queries.instance_summary(ro_uow(), user, inst.id)), 201
 
 
 @bp.get("/supervision/spot-checks")
 @auth_required
 def supervision_spot_checks():
-    return jsonify(sup.list_spot_checks(uow(), current_actor_user()))
+    return jsonify(sup.list_spot_checks(ro_uow(), current_actor_user()))
 
 
 @bp.post("/supervision/spot-checks")
@@ -95,14 +95,14 @@ def supervision_start_spot_check():
 @bp.get("/supervision/revocations")
 def supervision_revocations():
     """Art. 20: the results are published on the bureau's website (confirmed revocations, public)."""
-    return jsonify(sup.list_revocations(uow(), public=True))
+    return jsonify(sup.list_revocations(ro_uow(), public=True))
 
 
 @bp.get("/supervision/revocation-requests")
 @auth_required
 def supervision_revocation_requests():
     """Every revocation request the user may see (requested / confirmed / rejected), with who decided."""
-    return jsonify(sup.list_revocations(uow(), current_actor_user()))
+    return jsonify(sup.list_revocations(ro_uow(), current_actor_user()))
 
 
 @bp.post("/supervision/revocations")

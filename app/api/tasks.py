@@ -72,20 +72,20 @@ def api_task_list(which: str):
                          county=a.get("county") or None, overdue=a.get("overdue") in ("1", "true"),
                          sort=a.get("sort", "due") if a.get("sort") in lists.SORTS else "due",
                          page=int_arg("page", 1, 10**6, 1), per_page=int_arg("per_page", 20, 100, 1))
-    return jsonify(lists.list_tasks(uow(), current_actor_user(), which, q))
+    return jsonify(lists.list_tasks(ro_uow(), current_actor_user(), which, q))
 
 
 @bp.get("/task-counts")
 @auth_required
 def api_task_counts():
-    return jsonify(lists.counts(uow(), current_actor_user()))
+    return jsonify(lists.counts(ro_uow(), current_actor_user()))
 
 
 @bp.get("/process-instances/<int:instance_id>/timeline")
 @auth_required
 def api_timeline(instance_id: int):
-    lists.may_read_instance(uow(), current_actor_user(), instance_id)
-    return jsonify(lists.timeline(uow(), instance_id))
+    lists.may_read_instance(ro_uow(), current_actor_user(), instance_id)
+    return jsonify(lists.timeline(ro_uow(), instance_id))
 
 
 @bp.post("/tasks/<task_id>/draft")
@@ -101,7 +101,7 @@ def api_submit(task_id: str):
     """Like /complete, plus the UI's checks: table rows, mandatory opinion, decision required."""
     data, version = task_body()
     inst = submit.submit_task(uow(), actor_of(current_actor_user()), task_id, data, version)
-    return jsonify({"instance": queries.instance_view_by_id(uow(), inst.id)})
+    return jsonify({"instance": queries.instance_view_by_id(ro_uow(), inst.id)})
 
 
 @bp.post("/tasks/<task_id>/release")
@@ -153,7 +153,7 @@ def api_urge(task_id: str):
 @auth_required
 def api_table_import(task_id: str, field_id: str):
     """Parse an uploaded .xlsx/.csv (multipart field 'file') into rows; 422 with row errors."""
-    view = queries.get_task(uow(), current_actor_user(), task_id)
+    view = queries.get_task(ro_uow(), current_actor_user(), task_id)
     fd = next((f for f in view["fields"] if f["id"] == field_id and f["type"] == "json"), None)
     if fd is None or not tables.columns_of(fd):
         raise NotFound(f"the form of task {task_id} has no table '{field_id}'")

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
-from app.extensions import actor_of, runtime, uow
+from app.extensions import actor_of, ro_uow, runtime, uow
 from processes.access import Permission, allowed, require
 from processes.admin import dashboard as dash
 from processes.admin import services as svc
@@ -89,16 +89,16 @@ def admin_instances():
         page = 1
     sort = a.get("sort", "id")
     desc = a.get("dir", "desc") != "asc"
-    result = views.list_instances(uow(), _user(), filters, sort, desc, page, 25)
-    return render_template("admin/instances.html", r=result, f=filters, opts=views.filter_options(uow()),
+    result = views.list_instances(ro_uow(), _user(), filters, sort, desc, page, 25)
+    return render_template("admin/instances.html", r=result, f=filters, opts=views.filter_options(ro_uow()),
                            counties=_counties(), sort=sort, desc=desc, args=dict(a))
 
 
 @bp.get("/admin/instances/<int:instance_id>")
 @login_required
 def admin_instance(instance_id: int):
-    d = views.instance_detail(uow(), _user(), instance_id)
-    xml = views.definition(uow(), _user(), d["definition_id"])["xml"]
+    d = views.instance_detail(ro_uow(), _user(), instance_id)
+    xml = views.definition(ro_uow(), _user(), d["definition_id"])["xml"]
     return render_template("admin/instance.html", d=d, xml=xml, counties=_counties(),
                            is_admin=allowed(_user(), Permission.ADMINISTER_INSTANCES),
                            variables_json=json.dumps(d["variables"], ensure_ascii=False, indent=2, default=str))
@@ -107,7 +107,7 @@ def admin_instance(instance_id: int):
 @bp.get("/admin/instances/<int:instance_id>/diagram.json")
 @login_required
 def admin_instance_diagram_json(instance_id: int):
-    return jsonify(views.diagram_state(uow(), _user(), instance_id))
+    return jsonify(views.diagram_state(ro_uow(), _user(), instance_id))
 
 
 @bp.post("/admin/instances/<int:instance_id>/action")
@@ -157,7 +157,7 @@ def admin_instance_variables(instance_id: int):
 @bp.get("/admin/dashboard")
 @login_required
 def admin_dashboard():
-    data = dash.dashboard(uow(), _user(), _counties())
+    data = dash.dashboard(ro_uow(), _user(), _counties())
     return render_template("admin/dashboard.html", d=data)
 
 
@@ -165,7 +165,7 @@ def admin_dashboard():
 @bp.get("/admin/users")
 @login_required
 def admin_users():
-    return render_template("admin/users.html", users=views.users(uow(), _user()), roles=USER_ROLES,
+    return render_template("admin/users.html", users=views.users(ro_uow(), _user()), roles=USER_ROLES,
                            counties=_counties())
 
 
@@ -205,11 +205,11 @@ def admin_users_post():
 @bp.get("/admin/definitions")
 @login_required
 def admin_definitions():
-    defs = views.definitions(uow(), _user())
+    defs = views.definitions(ro_uow(), _user())
     by_key: dict[str, list[dict[str, Any]]] = {}
     for d in defs:
         by_key.setdefault(d["key"], []).append(d)
-    return render_template("admin/definitions.html", by_key=by_key, drafts=svc.list_drafts(uow()))
+    return render_template("admin/definitions.html", by_key=by_key, drafts=svc.list_drafts(ro_uow()))
 
 
 @bp.post("/admin/definitions/upload")
@@ -232,7 +232,7 @@ def admin_definitions_upload():
 @bp.get("/admin/definitions/<int:definition_id>")
 @login_required
 def admin_definition(definition_id: int):
-    d = views.definition(uow(), _user(), definition_id)
+    d = views.definition(ro_uow(), _user(), definition_id)
     return render_template("admin/definition.html", d=d)
 
 
@@ -240,10 +240,10 @@ def admin_definition(definition_id: int):
 @login_required
 def admin_migrate(definition_id: int):
     require(_user(), Permission.EDIT_DIAGRAMS)
-    src = views.definition(uow(), _user(), definition_id)
-    versions = [d for d in views.definitions(uow(), _user()) if d["key"] == src["key"]]
+    src = views.definition(ro_uow(), _user(), definition_id)
+    versions = [d for d in views.definitions(ro_uow(), _user()) if d["key"] == src["key"]]
     targets = [d for d in versions if d["id"] != definition_id]
-    listing = views.list_instances(uow(), _user(), {"process_key": src["key"], "version": src["version"]},
+    listing = views.list_instances(ro_uow(), _user(), {"process_key": src["key"], "version": src["version"]},
                                    "id", True, 1, 200)
     open_items = [i for i in listing["items"] if i["state"] not in ("completed", "terminated")]
     preview = result = None
@@ -257,7 +257,7 @@ def admin_migrate(definition_id: int):
                 result = svc.migrate_instances(uow(), actor_of(_user()), chosen, to, request.form.get("reason", ""))
                 flash(f"已迁移 {len(result['migrated'])} 个实例，拒绝 {len(result['refused'])} 个", "ok")
             else:
-                preview = svc.preview_migration(uow(), actor_of(_user()), chosen, to)
+                preview = svc.preview_migration(ro_uow(), actor_of(_user()), chosen, to)
         except ValueError:
             flash("参数错误", "error")
         except DomainError as exc:
@@ -296,17 +296,17 @@ def admin_modeler():
     file_name = f"{key or 'new_process'}.bpmn"
     xml = None
     if definition_id.isdigit():
-        d = views.definition(uow(), _user(), int(definition_id))
+        d = views.definition(ro_uow(), _user(), int(definition_id))
         key, xml, file_name, base_version, source = d["key"], d["xml"], d["file"], d["version"], \
             f"版本 {d['version']}"
     elif key:
-        draft = svc.get_draft(uow(), key)
+        draft = svc.get_draft(ro_uow(), key)
         if draft is not None:
             xml, file_name, base_version, source = draft["xml"], draft["file_name"], draft["base_version"], "草稿"
         else:
-            latest = [d for d in views.definitions(uow(), _user()) if d["key"] == key]
+            latest = [d for d in views.definitions(ro_uow(), _user()) if d["key"] == key]
             if latest:
-                d = views.definition(uow(), _user(), latest[0]["id"])
+                d = views.definition(ro_uow(), _user(), latest[0]["id"])
                 xml, file_name, base_version, source = d["xml"], d["file"], d["version"], f"版本 {d['version']}"
     if xml is None:
         key = key or "new_process"
@@ -327,7 +327,7 @@ def _body() -> dict[str, Any]:
 def admin_modeler_validate():
     require(_user(), Permission.EDIT_DIAGRAMS)
     body = _body()
-    return jsonify(svc.validate_xml(uow(), str(body.get("file_name") or "diagram.bpmn"), str(body.get("xml") or "")))
+    return jsonify(svc.validate_xml(ro_uow(), str(body.get("file_name") or "diagram.bpmn"), str(body.get("xml") or "")))
 
 
 @bp.post("/admin/modeler/save")
@@ -346,7 +346,7 @@ def admin_modeler_deploy():
     body = _body()
     actor = actor_of(_user())
     xml = str(body.get("xml") or "")
-    check = svc.validate_xml(uow(), str(body.get("file_name") or "diagram.bpmn"), xml)
+    check = svc.validate_xml(ro_uow(), str(body.get("file_name") or "diagram.bpmn"), xml)
     if not check["ok"]:
         return jsonify({"deployed": False, **check}), 422
     d = svc.save_draft(uow(), actor, xml, body.get("key") or None, body.get("file_name") or None)
@@ -405,8 +405,8 @@ def admin_scenarios(key: str):
                 svc.delete_scenario(uow(), actor_of(_user()), int(f.get("id", "0")))
                 flash("场景已删除", "ok")
             else:
-                run = svc.run_scenarios(uow(), actor_of(_user()), key)
+                run = svc.run_scenarios(ro_uow(), actor_of(_user()), key)
         except DomainError as exc:
             _flash_error(exc)
-    return render_template("admin/scenarios.html", key=key, scenarios=svc.list_scenarios(uow(), key), run=run,
-                           form=form, draft=svc.get_draft(uow(), key))
+    return render_template("admin/scenarios.html", key=key, scenarios=svc.list_scenarios(ro_uow(), key), run=run,
+                           form=form, draft=svc.get_draft(ro_uow(), key))

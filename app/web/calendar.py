@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.extensions import actor_of, runtime, uow
+from app.extensions import actor_of, ro_uow, runtime, uow
 from processes.access import Permission, require
 from processes.calendar import services as calendar_svc
 from processes.clock import CST, ClockError
@@ -69,7 +69,7 @@ def calendar_load_page():
 @login_required
 def calendar_year_download(year: int):
     _may(Permission.LOAD_CALENDAR)
-    return calendar_svc.year_toml(uow(), year), 200, {"Content-Type": "text/plain; charset=utf-8",
+    return calendar_svc.year_toml(ro_uow(), year), 200, {"Content-Type": "text/plain; charset=utf-8",
                                                       "Content-Disposition": f'attachment; filename="{year}.toml"'}
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.extensions import SessionUser, uow
+from app.extensions import SessionUser, ro_uow
 from app.i18n import COOKIE, LANGUAGES
 from processes.errors import Unauthorized
 from processes.services import users
@@ -25,7 +25,7 @@ def login():
 def login_post():
     username = request.form.get("username", "").strip()
     try:
-        user = users.authenticate(uow(), username, request.form.get("password", ""))
+        user = users.authenticate(ro_uow(), username, request.form.get("password", ""))
     except Unauthorized:
         return render_template("login.html", error=_("用户名或密码错误"), username=username), 401
     login_user(SessionUser(user))
@@ -53,7 +53,7 @@ def set_language(code: str):
 @login_required
 def home():
     user = current_user.user
-    counts = lists.counts(uow(), user)
-    mine = lists.list_tasks(uow(), user, "mine", lists.ListQuery(per_page=10))
-    claimable = lists.list_tasks(uow(), user, "claimable", lists.ListQuery(per_page=5))
+    counts = lists.counts(ro_uow(), user)
+    mine = lists.list_tasks(ro_uow(), user, "mine", lists.ListQuery(per_page=10))
+    claimable = lists.list_tasks(ro_uow(), user, "claimable", lists.ListQuery(per_page=5))
     return render_template("home.html", user=user, counts=counts, mine=mine, claimable=claimable)

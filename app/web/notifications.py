@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.extensions import uow
+from app.extensions import ro_uow, uow
 from processes.notifications import services as notifications
 
 bp = Blueprint("notifications", __name__)
@@ -20,7 +20,7 @@ def _user() -> Any:
 @bp.get("/notifications")
 @login_required
 def notifications_page():
-    items = [notifications.view(n) for n in notifications.list_for(uow(), _user().id, unread_only=False, limit=50)]
+    items = [notifications.view(n) for n in notifications.list_for(ro_uow(), _user().id, unread_only=False, limit=50)]
     return render_template("notifications/list.html", items=items)
 
 

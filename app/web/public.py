@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from app.extensions import uow
+from app.extensions import ro_uow, uow
 from processes.errors import DomainError, Invalid
 from processes.recognition import services as recognition
 from processes.services.core import Actor
@@ -27,7 +27,7 @@ _lock = threading.Lock()
 
 
 def in_publicity() -> list[dict[str, Any]]:
-    rows = recognition.list_applications(uow(), _PUBLIC_READER, status="publicity")
+    rows = recognition.list_applications(ro_uow(), _PUBLIC_READER, status="publicity")
     keep = ("business_key", "unit_name", "county", "publicity_start", "publicity_end")
     return [{k: r.get(k) for k in keep} for r in rows]
 
@@ -55,7 +55,8 @@ def public_publicity():
 @bp.get("/public/register")
 def public_register():
     status = request.args.get("status") or None
-    return render_template("public/register.html", items=recognition.list_register(uow(), status=status), status=status)
+    items = recognition.list_register(ro_uow(), status=status)
+    return render_template("public/register.html", items=items, status=status)
 
 
 @bp.get("/public/objection/<business_key>")
@@ -95,5 +96,5 @@ def public_objection_post(business_key: str):
 @login_required
 def objection_attachment_download(business_key: str, sha256: str):
     """The objector's attachment, for the bureau's investigation (login; reviewers and admins only)."""
-    path, mime, name = recognition.objection_attachment(uow(), Actor.of(current_user.user), business_key, sha256)
+    path, mime, name = recognition.objection_attachment(ro_uow(), Actor.of(current_user.user), business_key, sha256)
     return send_file(path, mimetype=mime, download_name=name, as_attachment=True)

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from app.extensions import actor_of, uow
+from app.extensions import actor_of, ro_uow, uow
 from handlers.recognition_steps import MATERIALS, SYSTEM_MATERIALS
 from processes.errors import DomainError, NotFound
 from processes.recognition import services as recognition
@@ -24,7 +24,7 @@ def materials_of(business_key: str | None) -> dict[str, Any] | None:
     if not business_key:
         return None
     try:
-        listing = recognition.list_materials(uow(), actor_of(_user()), business_key)
+        listing = recognition.list_materials(ro_uow(), actor_of(_user()), business_key)
     except DomainError:
         return None
     have = {m["mkey"]: m for m in listing["materials"]}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.extensions import actor_of, uow
+from app.extensions import actor_of, ro_uow, uow
 from processes.access import Permission, allowed
 from processes.errors import DomainError
 from processes.models import User
@@ -27,7 +27,7 @@ def _user() -> User:
 @bp.get("/supervision/overdue")
 @login_required
 def supervision_overdue():
-    return render_template("supervision/overdue.html", data=sup.overdue(uow(), _user()), S=STATUS_NAMES)
+    return render_template("supervision/overdue.html", data=sup.overdue(ro_uow(), _user()), S=STATUS_NAMES)
 
 
 @bp.post("/supervision/reports/<int:report_id>/chase")
@@ -47,8 +47,8 @@ def supervision_reports():
     a = request.args
     year = int(a["year"]) if a.get("year", "").isdigit() else None
     quarter = int(a["quarter"]) if a.get("quarter", "") in ("1", "2", "3", "4") else None
-    reports = sup.list_reports(uow(), _user(), year, quarter, a.get("county") or None, a.get("status") or None)
-    aggregates = sup.list_aggregates(uow(), _user()) if allowed(_user(), Permission.SEE_SUPERVISION) else []
+    reports = sup.list_reports(ro_uow(), _user(), year, quarter, a.get("county") or None, a.get("status") or None)
+    aggregates = sup.list_aggregates(ro_uow(), _user()) if allowed(_user(), Permission.SEE_SUPERVISION) else []
     return render_template("supervision/reports.html", reports=reports, aggregates=aggregates, args=a,
                            S=STATUS_NAMES)
 
@@ -60,8 +60,8 @@ def supervision_platforms():
     if not allowed(user, Permission.SEE_SUPERVISION):
         flash("仅县级主管部门和市局可查看", "error")
         return redirect(url_for("home.home"))
-    return render_template("supervision/platforms.html", platforms=sup.supervised_platforms(uow(), user),
-                           inspections=sup.list_inspections(uow(), user), S=STATUS_NAMES)
+    return render_template("supervision/platforms.html", platforms=sup.supervised_platforms(ro_uow(), user),
+                           inspections=sup.list_inspections(ro_uow(), user), S=STATUS_NAMES)
 
 
 @bp.post("/supervision/inspections")
@@ -82,7 +82,7 @@ def supervision_spot_checks():
     if not allowed(user, Permission.SEE_ALL_INSTANCES):
         flash("抽查由市工业和信息化局发起", "error")
         return redirect(url_for("home.home"))
-    return render_template("supervision/spot_checks.html", rounds=sup.list_spot_checks(uow(), user), result=None)
+    return render_template("supervision/spot_checks.html", rounds=sup.list_spot_checks(ro_uow(), user), result=None)
 
 
 @bp.post("/supervision/spot-checks")
@@ -96,10 +96,10 @@ def supervision_start_spot_check():
         flash(getattr(exc, "message", "抽查数量应为正整数"), "error")
         return redirect(url_for("supervision.supervision_spot_checks"))
     flash(f"已抽取 {len(result['picks'])} 家平台（随机种子 {result['seed']}）", "success")
-    return render_template("supervision/spot_checks.html", rounds=sup.list_spot_checks(uow(), user), result=result)
+    return render_template("supervision/spot_checks.html", rounds=sup.list_spot_checks(ro_uow(), user), result=result)
 
 
 @bp.get("/supervision/revocations")
 def supervision_public_revocations():
     """Public (Art. 20, 22): revoked titles, with article and reason."""
-    return render_template("supervision/revocations.html", revocations=sup.list_revocations(uow(), public=True))
+    return render_template("supervision/revocations.html", revocations=sup.list_revocations(ro_uow(), public=True))

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from app.extensions import actor_of, runtime, uow
+from app.extensions import actor_of, ro_uow, runtime, uow
 from app.web.recognition import materials_of
 from processes import queries
 from processes.access import Permission, allowed
@@ -54,7 +54,7 @@ def list_query() -> lists.ListQuery:
 @bp.get("/tasks/<any(mine, claimable, done, copied):which>")
 @login_required
 def task_list(which: str):
-    result = lists.list_tasks(uow(), _user(), which, list_query())
+    result = lists.list_tasks(ro_uow(), _user(), which, list_query())
     return render_template("tasks/list.html", which=which, title=LIST_TITLES[which], result=result,
                            args=request.args)
 
@@ -110,7 +110,7 @@ def _cell_errors(errors: list[dict[str, Any]]) -> set[str]:
 def render_task(task_id: str, values: dict[str, Any] | None = None, errors: list[dict[str, Any]] | None = None,
                 status: int = 200) -> ResponseReturnValue:
     user = _user()
-    view = queries.get_task(uow(), user, task_id)
+    view = queries.get_task(ro_uow(), user, task_id)
     data = view.get("data") or {}
     draft = view.get("draft") or {}
     if values is None:
@@ -127,7 +127,7 @@ def render_task(task_id: str, values: dict[str, Any] | None = None, errors: list
     for fd in view["fields"]:
         fd["columns"] = [c.as_dict() for c in tables.columns_of(fd)] if fd["type"] == "json" else []
         picker_role = (fd.get("properties") or {}).get("users_of_role")
-        fd["user_choices"] = queries.users_with_role(uow(), picker_role) if picker_role else None
+        fd["user_choices"] = queries.users_with_role(ro_uow(), picker_role) if picker_role else None
         # the form's decision (decision, *_decision or property buttons=true) is a row of buttons
         wants = fd["id"] == "decision" or fd["id"].endswith("_decision") or \
             str(fd.get("properties", {}).get("buttons", "")).lower() == "true"
@@ -135,30 +135,30 @@ def render_task(task_id: str, values: dict[str, Any] | None = None, errors: list
         buttons_done = buttons_done or fd["is_decision"]
     errors = errors or []
     holder_id = view.get("assignee_id")
-    instance = queries.instance_view_by_id(uow(), view["instance_id"])
-    open_tasks = lists.open_tasks_of(uow(), view["instance_id"])
+    instance = queries.instance_view_by_id(ro_uow(), view["instance_id"])
+    open_tasks = lists.open_tasks_of(ro_uow(), view["instance_id"])
     ctx: dict[str, Any] = {
         "task": view, "values": values, "errors": _errors_by_field(errors), "cell_errors": _cell_errors(errors),
         "all_errors": errors, "instance": instance, "summary": summary_of(data),
         "check_results": data.get("check_results") or [],
         "objection": data.get("objection") if isinstance(data.get("objection"), dict) else None,
-        "timeline": lists.timeline(uow(), view["instance_id"]),
-        "delegation": verbs.delegation_of(uow(), task_id),
+        "timeline": lists.timeline(ro_uow(), view["instance_id"]),
+        "delegation": verbs.delegation_of(ro_uow(), task_id),
         "is_holder": holder_id == user.id, "colleagues": [], "copy_targets": [],
         "open_tasks": open_tasks,
         "due": lists.due_info(_parse_dt(view.get("due_at")), _now()),
-        "urged_today": lists.urged_today(uow(), task_id, holder_id),
+        "urged_today": lists.urged_today(ro_uow(), task_id, holder_id),
         "has_decision": any(fd["is_decision"] for fd in view["fields"]),
         "needs_opinion": any(fd["id"] == "opinion" for fd in view["fields"]),
     }
     me: dict[str, Any] = next((t for t in open_tasks if t["id"] == task_id), {})
     ctx["holder_name"], ctx["is_pool"] = me.get("assignee"), me.get("pool", False)
     ctx["materials"] = materials_of(view.get("business_key")) if view.get("process_key") == "recognition" else None
-    ctx["may_withdraw"] = verbs.may_withdraw(uow(), user, view["instance_id"])
+    ctx["may_withdraw"] = verbs.may_withdraw(ro_uow(), user, view["instance_id"])
     if holder_id == user.id and view.get("role") in STAFF_ROLES:
-        ctx["colleagues"] = verbs.colleagues(uow(), user, task_id)
+        ctx["colleagues"] = verbs.colleagues(ro_uow(), user, task_id)
     if allowed(user, Permission.COPY_TASKS) and (view.get("may_act") or allowed(user, Permission.SEE_ALL_INSTANCES)):
-        ctx["copy_targets"] = verbs.copy_targets(uow(), user, task_id)
+        ctx["copy_targets"] = verbs.copy_targets(ro_uow(), user, task_id)
     return render_template("tasks/task.html", **ctx), status
 
 
@@ -195,7 +195,7 @@ def task_page(task_id: str):
 @login_required
 def task_submit(task_id: str):
     user = _user()
-    view = queries.get_task(uow(), user, task_id)
+    view = queries.get_task(ro_uow(), user, task_id)
     values, parse_errors = form_values(view["fields"])
     if request.form.get("_action") == "draft":
         verbs.save_draft(uow(), actor_of(user), task_id, values)
@@ -216,7 +216,7 @@ def task_submit(task_id: str):
 # ------------------------------------------------------------------ tables: template and import
 
 def _table_field(task_id: str, field_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    view = queries.get_task(uow(), _user(), task_id)
+    view = queries.get_task(ro_uow(), _user(), task_id)
     for fd in view["fields"]:
         if fd["id"] == field_id and fd["type"] == "json" and tables.columns_of(fd):
             return view, fd
@@ -352,13 +352,13 @@ def task_urge(task_id: str):
 @login_required
 def instance_page(instance_id: int):
     user = _user()
-    lists.may_read_instance(uow(), user, instance_id)
+    lists.may_read_instance(ro_uow(), user, instance_id)
     lists.mark_copy_read(uow(), user, instance_id)
-    instance = queries.instance_view_by_id(uow(), instance_id)
+    instance = queries.instance_view_by_id(ro_uow(), instance_id)
     return render_template("tasks/instance.html", instance=instance,
-                           may_withdraw=verbs.may_withdraw(uow(), user, instance_id),
-                           timeline=lists.timeline(uow(), instance_id),
-                           open_tasks=lists.open_tasks_of(uow(), instance_id))
+                           may_withdraw=verbs.may_withdraw(ro_uow(), user, instance_id),
+                           timeline=lists.timeline(ro_uow(), instance_id),
+                           open_tasks=lists.open_tasks_of(ro_uow(), instance_id))
 
 
 @bp.get("/instances")
@@ -366,7 +366,7 @@ def instance_page(instance_id: int):
 def instance_list():
     a = request.args
     page = _int("page", 1)
-    result = queries.list_instances(uow(), _user(), a.get("process") or None, a.get("state") or None,
+    result = queries.list_instances(ro_uow(), _user(), a.get("process") or None, a.get("state") or None,
                                     a.get("county") or None, None, 20, (page - 1) * 20)
     return render_template("tasks/instances.html", result=result, page=page, args=a)
 
@@ -374,7 +374,7 @@ def instance_list():
 @bp.get("/start")
 @login_required
 def start_page():
-    return render_template("tasks/start.html", definitions=lists.startable(uow(), _user()))
+    return render_template("tasks/start.html", definitions=lists.startable(ro_uow(), _user()))
 
 
 @bp.post("/start")
@@ -386,7 +386,7 @@ def start_post():
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("tasks.start_page"))
-    tasks = [t for t in lists.open_tasks_of(uow(), inst.id) if t["assignee_id"] == _user().id]
+    tasks = [t for t in lists.open_tasks_of(ro_uow(), inst.id) if t["assignee_id"] == _user().id]
     flash(f"已发起 {inst.business_key}", "ok")
     if tasks:
         return redirect(url_for("tasks.task_page", task_id=tasks[0]["id"]))
@@ -399,8 +399,8 @@ def start_post():
 @login_required
 def instance_withdraw(instance_id: int):
     user = _user()
-    lists.may_read_instance(uow(), user, instance_id)
-    inst = queries.instance_view_by_id(uow(), instance_id)
+    lists.may_read_instance(ro_uow(), user, instance_id)
+    inst = queries.instance_view_by_id(ro_uow(), instance_id)
     reason = request.form.get("reason", "")
     try:
         if inst["process_key"] == "recognition":
