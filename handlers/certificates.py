@@ -1,4 +1,4 @@
-"""Certificate numbers and the date rules of a recognition (Art. 14, 17, 21; DOMAIN.md §6)."""
+"""Certificate numbers and the date rules of a recognition (Art. 14, 17, 21; docs/DOMAIN.md §6)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_iso_date(value: object) -> date:
-    """Read an ISO ``YYYY-MM-DD`` date (DOMAIN.md §8: dates are ISO strings in task data).
+    """Read an ISO ``YYYY-MM-DD`` date (docs/DOMAIN.md §8: dates are ISO strings in task data).
 
     Raises ValueError for anything else.
     """

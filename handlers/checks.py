@@ -1,4 +1,4 @@
-"""Automatic checks of an application against Art. 7 and Art. 8 (DOMAIN.md §4).
+"""Automatic checks of an application against Art. 7 and Art. 8 (docs/DOMAIN.md §4).
 
 Each check yields a result ``{rule, article, passed, value, threshold, message, kind}``:
 
@@ -129,7 +129,7 @@ def _from_mapping(cls: type[_T], values: Mapping[str, Any], base: _T) -> _T:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One rule's outcome, citing the article that decides it (DOMAIN.md §8)."""
+    """One rule's outcome, citing the article that decides it (docs/DOMAIN.md §8)."""
 
     rule: str
     article: str
@@ -197,7 +197,7 @@ def _at_least(
     integer: bool = False,
     maximum: float | None = None,
 ) -> CheckResult:
-    """``app[key] >= threshold``: "以上"/"不低于"/"不少于" include the threshold (DOMAIN.md §4)."""
+    """``app[key] >= threshold``: "以上"/"不低于"/"不少于" include the threshold (docs/DOMAIN.md §4)."""
     try:
         value = _read_number(app, key, label, integer=integer, maximum=maximum)
     except _FieldError as exc:
@@ -262,7 +262,7 @@ def check_satisfaction(app: Mapping[str, Any], t: Thresholds) -> CheckResult:
 def check_steady_growth(app: Mapping[str, Any], t: Thresholds) -> CheckResult:
     """Art. 7(二): SMEs served grew steadily over the last two years.
 
-    Decision (DOMAIN.md §4): in the ``yearly`` table, each of the last two years served
+    Decision (docs/DOMAIN.md §4): in the ``yearly`` table, each of the last two years served
     more enterprises than the year before; the last three years must be consecutive.
     """
     rule, article = "7.2d", "第七条(二)"
@@ -348,7 +348,7 @@ def check_qualified_share(app: Mapping[str, Any], t: Thresholds) -> CheckResult:
     return CheckResult(rule, article, passed, round(share, 2), threshold, message)
 
 
-# Checklist items a reviewer confirms (DOMAIN.md §4): rule -> (article, what, evidence).
+# Checklist items a reviewer confirms (docs/DOMAIN.md §4): rule -> (article, what, evidence).
 JUDGMENT_ITEMS: dict[str, tuple[str, str, str]] = {
     "7.1a": ("第七条(一)", "具有独立法人资格及从事相关服务的资质", "材料三、八"),
     "7.1d": ("第七条(一)", "财务收支状况良好，经营合法规范，在“信用中国”无不良记录和失信记录",
@@ -555,7 +555,7 @@ def _row_satisfied(row: Any) -> bool | None:
 
 def list_warnings(app: Mapping[str, Any], t: Thresholds) -> list[CheckResult]:
     """附件2(三)(四) list sizes (staff ≥ 20, served ≥ 120) and cross-checks of the lists against
-    Art. 7(二)(五) figures. Decision (DOMAIN.md §4): warnings for the reviewer, never decisive.
+    Art. 7(二)(五) figures. Decision (docs/DOMAIN.md §4): warnings for the reviewer, never decisive.
     A cross-check is left out when the list or the figure is missing (the size warning or the
     Art. 7 rule already reports it).
     """

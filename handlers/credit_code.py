@@ -1,7 +1,7 @@
 """The unified social credit code (统一社会信用代码), GB 32100-2015.
 
 The measure identifies an applying unit by this code (eligibility to apply, Art. 15 and
-Art. 21, DOMAIN.md §4). 18 characters:
+Art. 21, docs/DOMAIN.md §4). 18 characters:
 
 - 1: registration authority, 2: entity type, 3–8: administrative division code,
 - 9–17: the organisation code (组织机构代码, GB 11714: 8 body characters + 1 check character),
@@ -24,7 +24,7 @@ ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def normalise_credit_code(code: str) -> str:
-    """Strip surrounding blanks and upper-case, as users type the code (DOMAIN.md §8 `credit_code`)."""
+    """Strip surrounding blanks and upper-case, as users type the code (docs/DOMAIN.md §8 `credit_code`)."""
     return code.strip().upper()
 
 

@@ -1,4 +1,4 @@
-"""May this unit apply in this round at all? (DOMAIN.md §4 "Eligibility to apply at all")
+"""May this unit apply in this round at all? (docs/DOMAIN.md §4 "Eligibility to apply at all")
 
 Facts come in as plain dicts (the runtime looks them up); the function only decides.
 """

@@ -14,7 +14,7 @@ from handlers.registry import HandlerContext, handler
 
 BEIJING = timezone(timedelta(hours=8))
 
-# Art. 12: the 13 materials, bound in this order (DOMAIN.md §5)
+# Art. 12: the 13 materials, bound in this order (docs/DOMAIN.md §5)
 MATERIALS: dict[str, str] = {
     "m01": "推荐表（附件1）",
     "m02": "申请报告（附件2）",

@@ -1,4 +1,4 @@
-"""Supervision of recognised platforms (Chapter 5, Art. 16–22; DOMAIN.md §3, §6).
+"""Supervision of recognised platforms (Chapter 5, Art. 16–22; docs/DOMAIN.md §3, §6).
 
 Pure functions: quarter keys, quarterly-report validation (Art. 19), the county aggregate,
 the spot-check draw with a recorded seed (Art. 21) and the data of a revocation (Art. 20, 21).

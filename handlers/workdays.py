@@ -1,7 +1,7 @@
 """China's official working-day calendar (statutory holidays + swapped working weekends, 调休).
 
 Pure module: standard library + ``chinese_calendar`` + ``tomllib`` only (no flask, sqlalchemy or
-SpiffWorkflow). See DOMAIN.md §6 (time rules):
+SpiffWorkflow). See docs/DOMAIN.md §6 (time rules):
 
 - Working days follow the State Council's yearly holiday schedule, including 调休 (weekend days that
   are working days). The schedule for a year is published late in the year before, so a year can be
@@ -91,7 +91,7 @@ _ZH_NAMES = {
 
 @dataclass(frozen=True)
 class YearCalendar:
-    """The official holiday schedule of one year (DOMAIN.md §6).
+    """The official holiday schedule of one year (docs/DOMAIN.md §6).
 
     ``holidays``: every statutory day off (法定节假日), weekend days inside a holiday period included.
     ``workdays``: weekend days that are working days (调休上班).
@@ -437,7 +437,7 @@ def quarter_aggregate_due(year: int, quarter: int) -> date:
 def quarter_report_due(year: int, quarter: int, day: int = 15) -> date:
     """The platform's own deadline to its county: ``day`` of the month after the quarter.
 
-    Each county sets ``day`` (DOMAIN.md §6, default 15). It must be 1–25: later than the
+    Each county sets ``day`` (docs/DOMAIN.md §6, default 15). It must be 1–25: later than the
     county's own Art. 19 deadline (the 25th) would make no sense.
     """
     if not 1 <= day <= 25:
@@ -478,7 +478,7 @@ class Deadline:
     """A computed deadline and the calendar facts behind it.
 
     ``provisional`` is True when counting touched a year with no calendar loaded (those days were
-    counted Mon–Fri, DOMAIN.md §6); ``unknown_years`` lists those years. ``calendar_versions``
+    counted Mon–Fri, docs/DOMAIN.md §6); ``unknown_years`` lists those years. ``calendar_versions``
     maps each loaded year that was used to its :attr:`YearCalendar.version`.
     """
 
@@ -501,7 +501,7 @@ class WorkingCalendar:
     """Pure, immutable working-day arithmetic over the loaded :class:`YearCalendar` s.
 
     A year that is not loaded is counted Mon–Fri, and every :class:`Deadline` that touched such a
-    year is marked ``provisional`` (DOMAIN.md §6).
+    year is marked ``provisional`` (docs/DOMAIN.md §6).
     """
 
     __slots__ = ("_years",)
@@ -593,7 +593,7 @@ class WorkingCalendar:
     def end_of_nth_working_day(self, start: date, n: int, tz: tzinfo | None = None) -> Deadline:
         """End (23:59:59 local) of the n-th working day of a period that begins on ``start``.
 
-        Art. 13 publicity (公示 5 个工作日, DOMAIN.md §6): the day the notice is published counts
+        Art. 13 publicity (公示 5 个工作日, docs/DOMAIN.md §6): the day the notice is published counts
         as day 1 if it is a working day; otherwise day 1 is the next working day. The period ends
         at 23:59:59 of day ``n`` in ``tz`` (default Asia/Shanghai); ``Deadline.at`` is that aware
         datetime, and the period is over once ``now > at``.

@@ -1,4 +1,4 @@
-"""JSON API of the administration area (issue 7): monitoring, incidents, variables, users,
+"""JSON API of the administration area: monitoring, incidents, variables, users,
 validation, drafts, scenarios, migration, dashboard. Thin: parse, call one service, render."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Pages of administrators and process owners (issue 7): instance monitor with the coloured
+"""Pages of administrators and process owners: instance monitor with the coloured
 diagram, incidents, variables, dashboard, users, definitions, migration, the web modeler
 (bpmn-js + Camunda properties panel, dmn-js) and diagram scenarios."""
 

@@ -1,4 +1,4 @@
-"""Admin pages of issue 4: the holiday calendar (years in force, load or correct a year, provisional
+"""Admin pages of the holiday calendar (years in force, load or correct a year, provisional
 deadlines) and the demo clock (time travel; never in production)."""
 
 from __future__ import annotations

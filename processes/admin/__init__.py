@@ -1,2 +1,2 @@
-"""Administration and process ownership (issue 7): monitoring, incidents, users, drafts, scenarios,
+"""Administration and process ownership: monitoring, incidents, users, drafts, scenarios,
 migration between versions, the dashboard."""

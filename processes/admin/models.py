@@ -1,4 +1,4 @@
-"""Tables of the administration area (issue 7): diagram drafts and diagram scenarios."""
+"""Tables of the administration area: diagram drafts and diagram scenarios."""
 
 from __future__ import annotations
 

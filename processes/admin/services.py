@@ -1,4 +1,4 @@
-"""Use cases of administrators and process owners (issue 7), one transaction each, each audited:
+"""Use cases of administrators and process owners, one transaction each, each audited:
 variable edit and incident skip, user administration, diagram drafts, scenario runs on drafts (in
 memory, never touching real instances), and migration of instances between versions."""
 

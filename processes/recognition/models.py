@@ -19,7 +19,7 @@ OPEN_STATUSES = ("draft", "at_county", "under_review", "supplement", "onsite_che
 FINAL_STATUSES = ("ineligible", "declined", "rejected", "objection_upheld", "withdrawn", "granted",
                   "terminated")
 
-# platform_register.status values (DOMAIN.md: recognised / expired / revoked)
+# platform_register.status values (docs/DOMAIN.md: recognised / expired / revoked)
 REGISTER_STATUSES = ("recognised", "expired", "revoked")
 
 

@@ -81,7 +81,7 @@ def _deployed(uow: UnitOfWork, key: str) -> bool:
 # -- settings: the county's own report day ----------------------------------------------------
 
 def report_day(uow: UnitOfWork, county: str | None) -> int:
-    """DOMAIN.md §6: each county sets the platforms' deadline (``report_day`` in counties.toml)."""
+    """docs/DOMAIN.md §6: each county sets the platforms' deadline (``report_day`` in counties.toml)."""
 
     try:
         for c in counties(uow.runtime.settings.config_dir):

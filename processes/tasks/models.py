@@ -1,4 +1,4 @@
-"""Tables of the collaboration area (issue 6). Who completed what (已办) comes from the audit log."""
+"""Tables of the task area: copies, urges, delegations. Who completed what (已办) comes from the audit log."""
 
 from __future__ import annotations
 

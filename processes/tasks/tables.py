@@ -6,7 +6,7 @@ Convention (docs/DEVELOPING.md, "Forms"): a ``json`` field lists its columns in 
 required column, e.g. ``year*:long:年度, revenue_wan:double:营业收入（万元）, name*``. Types:
 ``string`` (default), ``long``, ``double``, ``date``, ``boolean``, or ``a|b|c`` for a choice (each
 choice may be ``id=label``: the label or the id is accepted, the id is stored).
-Labels default to the canonical names of DOMAIN.md §8. Optional properties ``min_rows`` and
+Labels default to the canonical names of docs/DOMAIN.md §8. Optional properties ``min_rows`` and
 ``max_rows`` bound the number of rows.
 """
 
@@ -23,7 +23,7 @@ from openpyxl.styles import Font, PatternFill
 
 from processes.forms import FieldDef
 
-# Chinese labels of the canonical column names (DOMAIN.md §7–8)
+# Chinese labels of the canonical column names (docs/DOMAIN.md §7–8)
 LABELS = {
     "year": "年度", "revenue_wan": "营业收入（万元）", "service_revenue_wan": "服务收入（万元）",
     "assets_wan": "资产总额（万元）", "profit_wan": "利润（万元）", "taxes_wan": "税金（万元）",
@@ -36,7 +36,7 @@ LABELS = {
 }
 MAX_IMPORT_ROWS = 5000
 
-# Columns of the canonical tables (DOMAIN.md §7–8), used when a json field has no ``columns``.
+# Columns of the canonical tables (docs/DOMAIN.md §7–8), used when a json field has no ``columns``.
 DEFAULT_COLUMNS = {
     "yearly": "year*:long, revenue_wan:double, service_revenue_wan:double, assets_wan:double, profit_wan:double, "
               "taxes_wan:double, smes_served*:long",

@@ -1,4 +1,4 @@
-"""calendar: holiday years, deadlines, notifications (issue 4)
+"""calendar: holiday years, deadlines, notifications
 
 Revision ID: 0003
 Revises: 0001

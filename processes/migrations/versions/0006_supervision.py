@@ -1,4 +1,4 @@
-"""supervision: quarterly reports, county aggregates, inspections, spot checks, revocations (issue 5)
+"""supervision: quarterly reports, county aggregates, inspections, spot checks, revocations
 
 Revision ID: 0006
 Revises: 0001
