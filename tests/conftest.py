@@ -4,7 +4,6 @@ clean tables per test, the app, an API client that logs in as the demo users, an
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from processes.all_models import Base
+from processes.calendar import functions as calfn
 from processes.clock import CST
 from processes.db import make_engine
 from processes.migrate import upgrade
@@ -21,9 +21,9 @@ from processes.runtime import Runtime, build_runtime
 from processes.services.core import SYSTEM
 from processes.services.users import ensure_demo_users
 from processes.settings import Settings, load_settings
+from tests.support.pages import Session
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures"
 START = datetime(2026, 9, 28, 9, 0, tzinfo=CST)  # a Monday before National Day 2026
 
 
@@ -171,10 +171,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 @pytest.fixture(scope="session")
 def playwright_browser() -> Iterator[Any]:
-    """Skipped when Chromium is missing (CI installs Debian's package)."""
+    """Debian's Chromium driven by Playwright. A missing browser fails the browser tests (make test
+    installs it as root; elsewhere: apt-get install chromium fonts-wqy-microhei) — never a silent skip."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+        pytest.fail(f"{CHROMIUM} is not installed: apt-get install chromium fonts-wqy-microhei (make test does "
+                    "this when run as root)", pytrace=False)
+    from playwright import sync_api
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
@@ -198,27 +200,39 @@ def live_server(app: Any) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-class PageClient:
-    """A logged-in test client that sends the page's CSRF token with every form."""
+@pytest.fixture
+def open_session(playwright_browser: Any, live_server: str) -> Iterator[Any]:
+    """``open_session("reviewer")``: a logged-in Chromium page of the live app (own cookies)."""
+    sessions: list[Session] = []
 
-    def __init__(self, app, username: str) -> None:  # type: ignore[no-untyped-def]
-        self.c = app.test_client()
-        self.token = ""
-        self.get("/login")
-        r = self.post("/login", {"username": username, "password": "demo"})
-        assert r.status_code == 302, r.text
+    def make(username: str | None = None, **kw: Any) -> Session:
+        s = Session(playwright_browser, live_server, **kw)
+        sessions.append(s)
+        return s.login(username) if username else s
 
-    def get(self, url: str, **kw):  # type: ignore[no-untyped-def]
-        r = self.c.get(url, **kw)
-        m = r.mimetype == "text/html" and re.search(r'name="csrf_token" value="([^"]+)"', r.get_data(as_text=True))
-        if m:
-            self.token = m.group(1)
-        return r
+    yield make
+    for s in sessions:
+        s.close()
 
-    def post(self, url: str, data: dict | None = None, **kw):  # type: ignore[no-untyped-def]
-        body = dict(data or {})
-        body.setdefault("csrf_token", self.token)
-        return self.c.post(url, data=body, **kw)
 
-    def post_json(self, url: str, body: dict):  # type: ignore[no-untyped-def]
-        return self.c.post(url, json=body, headers={"X-CSRFToken": self.token})
+@pytest.fixture(autouse=True)
+def _fresh_calendar() -> Iterator[None]:
+    """Tables are cleaned between tests: forget the holiday years cached in this process."""
+    calfn.reset()
+    yield
+    calfn.reset()
+
+
+# -- kinds of test: each test is marked unit, integration or browser by the fixtures it uses -----------
+DATABASE_FIXTURES = {"db", "runtime", "app", "api", "clock", "live_server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if "playwright_browser" in used or "open_session" in used or any("browser" in f for f in used):
+            item.add_marker(pytest.mark.browser)
+        elif used & DATABASE_FIXTURES:
+            item.add_marker(pytest.mark.integration)
+        else:
+            item.add_marker(pytest.mark.unit)

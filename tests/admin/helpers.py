@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from handlers.registry import handler
-
-HERE = Path(__file__).resolve().parent
-V1 = HERE / "fixtures" / "admin_demo_v1.bpmn"
-V2 = HERE / "fixtures" / "admin_demo_v2.bpmn"
 
 
 class Flaky:

@@ -3,7 +3,9 @@ users, definitions, validation, drafts, scenarios, migration, dashboard."""
 
 from __future__ import annotations
 
-from tests.admin.helpers import V1, V2, complete_a, start
+from tests.admin.helpers import complete_a, start
+from tests.support.diagrams import ADMIN_V1 as V1
+from tests.support.diagrams import ADMIN_V2 as V2
 
 
 def _a(api):  # type: ignore[no-untyped-def]

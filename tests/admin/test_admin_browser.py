@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.admin.conftest import shot
-from tests.admin.helpers import V1, start
+from tests.admin.helpers import start
+from tests.support.diagrams import ADMIN_V1 as V1
+from tests.support.pages import shot
 
 pytestmark = pytest.mark.browser
 MIWG = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "bpmn-miwg-reference"

@@ -7,8 +7,10 @@ import re
 
 import pytest
 
-from tests.admin.helpers import V1, V2, complete_a, start
-from tests.conftest import PageClient as Browser
+from tests.admin.helpers import complete_a, start
+from tests.support.diagrams import ADMIN_V1 as V1
+from tests.support.diagrams import ADMIN_V2 as V2
+from tests.support.pages import PageClient as Browser
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from processes.db import UnitOfWork
-from tests.collab.helpers import collab_at_county_review
-from tests.conftest import PageClient
+from tests.support.flows import collab_at_county_review
+from tests.support.pages import PageClient
 
 
 @pytest.fixture

@@ -87,7 +87,7 @@ def main() -> None:
         c = Client(port)
         c.token = c.call("POST", "/api/v1/auth/token", {"username": "owner", "password": "demo"})["token"]
         c.call("POST", "/api/v1/process-definitions",
-               files=("five_tasks.bpmn", (ROOT / "tests/fixtures/five_tasks.bpmn").read_bytes()))
+               files=("five_tasks.bpmn", (ROOT / "tests/support/diagrams/five_tasks.bpmn").read_bytes()))
         c.token = c.call("POST", "/api/v1/auth/token", {"username": "applicant1", "password": "demo"})["token"]
         one_run(c)  # warm-up
         totals, submits = [], []

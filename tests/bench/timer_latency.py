@@ -27,7 +27,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parents[2]
-TIMER_BPMN = ROOT / "tests" / "scheduler" / "timer.bpmn"
+TIMER_BPMN = ROOT / "tests" / "support" / "diagrams" / "timer.bpmn"
 
 
 def main() -> None:

@@ -11,11 +11,12 @@ from processes.errors import Forbidden, Invalid
 from processes.services import clock as clock_svc
 from processes.services.core import SYSTEM
 from tests.conftest import START
-from tests.scheduler.helpers import TIMER_BPMN, deploy_file, start_timer, states
+from tests.support.diagrams import TIMER
+from tests.support.flows import deploy_file, start_timer, states
 
 
 def test_advancing_fires_each_timer_at_its_own_time(runtime, clock):
-    deploy_file(runtime, TIMER_BPMN)
+    deploy_file(runtime, TIMER)
     ids = [start_timer(runtime, START + timedelta(days=d)) for d in (3, 1, 2)]
     clock_svc.advance_clock(runtime.uow(), SYSTEM, "P5D")
     assert set(states(runtime, ids).values()) == {"completed"}
@@ -52,7 +53,7 @@ def test_api_advance_uses_calendar_months(api, clock):
 
 
 def test_setting_the_clock_back_keeps_history_and_dates_new_work_by_the_new_clock(api, runtime, clock):
-    deploy_file(runtime, TIMER_BPMN)
+    deploy_file(runtime, TIMER)
     first = start_timer(runtime, START + timedelta(days=1))
     clock_svc.advance_clock(runtime.uow(), SYSTEM, timedelta(days=2))
     assert states(runtime, [first]) == {first: "completed"}

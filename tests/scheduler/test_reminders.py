@@ -12,7 +12,7 @@ from processes.models import User
 from processes.notifications import services as notifications
 from processes.notifications.models import Notification
 from processes.reminders import kind_for, run_reminders
-from tests.conftest import FIXTURES
+from tests.support.diagrams import HERE as FIXTURES
 
 
 def _uid(runtime, username: str) -> int:  # type: ignore[no-untyped-def]

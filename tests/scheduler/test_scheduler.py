@@ -13,21 +13,12 @@ from processes.models import Timer
 from processes.scheduler import SchedulerBusy, leadership, poll_once
 from processes.services import instances
 from tests.conftest import START
-from tests.scheduler.helpers import (
-    EVENT_GW_BPMN,
-    TIMER_BPMN,
-    Running,
-    actor,
-    deploy_file,
-    fired_counts,
-    start_timer,
-    states,
-    wait_until,
-)
+from tests.support.diagrams import EVENT_GATEWAY, TIMER
+from tests.support.flows import Running, actor, deploy_file, fired_counts, start_timer, states, wait_until
 
 
 def test_timer_due_while_the_scheduler_is_stopped_fires_once_after_restart(runtime, clock):
-    deploy_file(runtime, TIMER_BPMN)
+    deploy_file(runtime, TIMER)
     first = Running(runtime, "first").start()
     assert wait_until(first.scheduler.leading.is_set)
     iid = start_timer(runtime, START + timedelta(hours=1))
@@ -62,7 +53,7 @@ def test_sqlite_allows_one_scheduler(runtime):
 
 
 def test_timer_behind_an_event_based_gateway_is_found_and_fires(runtime, clock):
-    deploy_file(runtime, EVENT_GW_BPMN)
+    deploy_file(runtime, EVENT_GATEWAY)
     inst = instances.start_instance(runtime.uow(), actor(runtime), "event_gw", None, {})
     uow = runtime.uow()
     with uow:
@@ -78,7 +69,7 @@ def test_timer_behind_an_event_based_gateway_is_found_and_fires(runtime, clock):
 
 
 def test_opening_an_instance_fires_its_due_timers(api, runtime, clock):
-    deploy_file(runtime, TIMER_BPMN)
+    deploy_file(runtime, TIMER)
     r = api.as_user("reviewer").post("/api/v1/process-instances", json={
         "process_key": "timer_only", "variables": {"due_time": (START + timedelta(minutes=5)).isoformat()}})
     assert r.status_code == 201, r.get_json()
@@ -94,7 +85,7 @@ def test_concurrent_polls_fire_each_timer_once(runtime, clock):
     """Two schedulers overlapping (e.g. during a takeover) on the test database."""
     import threading
 
-    deploy_file(runtime, TIMER_BPMN)
+    deploy_file(runtime, TIMER)
     ids = [start_timer(runtime, START + timedelta(minutes=i % 7)) for i in range(12)]
     clock.set_state(START + timedelta(hours=1), timedelta(0))
     barrier = threading.Barrier(2)
@@ -119,7 +110,7 @@ def test_concurrent_polls_fire_each_timer_once(runtime, clock):
 
 
 def test_message_behind_an_event_based_gateway_wins_and_cancels_the_timer(api, runtime):
-    deploy_file(runtime, EVENT_GW_BPMN)
+    deploy_file(runtime, EVENT_GATEWAY)
     r = api.as_user("reviewer").post("/api/v1/process-instances", json={"process_key": "event_gw"})
     assert r.status_code == 201, r.get_json()
     inst = r.get_json()

@@ -19,7 +19,8 @@ from processes.scheduler import ADVISORY_KEY, poll_once
 from processes.services.users import ensure_demo_users
 from processes.settings import load_settings
 from tests.conftest import START, _clean, _reset_schema
-from tests.scheduler.helpers import TIMER_BPMN, Running, deploy_file, fired_counts, start_timer, states, wait_until
+from tests.support.diagrams import TIMER
+from tests.support.flows import Running, deploy_file, fired_counts, start_timer, states, wait_until
 
 pytestmark = pytest.mark.postgres
 
@@ -70,7 +71,7 @@ def _lock_holder(rt: Runtime) -> int | None:
 
 
 def test_overlapping_schedulers_fire_each_timer_exactly_once(pg):
-    deploy_file(pg, TIMER_BPMN)
+    deploy_file(pg, TIMER)
     ids = [start_timer(pg, START + timedelta(minutes=1 + i % 9)) for i in range(40)]
     pg.clock.set_state(START + timedelta(hours=1), timedelta(0))
     barrier = threading.Barrier(4)
@@ -95,7 +96,7 @@ def test_overlapping_schedulers_fire_each_timer_exactly_once(pg):
 
 
 def test_second_scheduler_waits_and_takes_over_without_firing_twice(pg):
-    deploy_file(pg, TIMER_BPMN)
+    deploy_file(pg, TIMER)
     early = [start_timer(pg, START + timedelta(minutes=10 + i)) for i in range(5)]
     late = [start_timer(pg, START + timedelta(hours=2, minutes=i)) for i in range(5)]
     a = Running(pg, "A").start()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.collab.test_collab_pages import Browser
+from tests.support.pages import PageClient as Browser
 
 rc = pytest.importorskip("tests.recognition.conftest")
 

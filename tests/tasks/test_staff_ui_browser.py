@@ -9,16 +9,9 @@ import pytest
 
 from processes.calendar.functions import current_calendar
 from processes.clock import CST
-from tests.browser.conftest import publish_screenshot
-from tests.collab.helpers import (
-    COLLAB_BPMN,
-    SAMPLE_BPMN,
-    Flow,
-    add_user,
-    collab_at_county_review,
-    deploy_file,
-    sample_at_county_review,
-)
+from tests.support.diagrams import COLLAB, SAMPLE
+from tests.support.flows import Flow, add_user, collab_at_county_review, deploy_file, sample_at_county_review
+from tests.support.pages import publish_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +50,7 @@ def test_login_list_and_claim(open_session, runtime, clock):
 
 
 def test_form_error_shown_beside_field_and_draft(open_session, runtime):
-    deploy_file(runtime, SAMPLE_BPMN)
+    deploy_file(runtime, SAMPLE)
     s = open_session("applicant1")
     s.page.click("nav.sidenav >> text=发起申请")
     s.page.click("form.start-item:has-text('示例流程') button")
@@ -109,7 +102,7 @@ def test_claim_transfer_and_urge(open_session, runtime):
 
 
 def test_excel_import_with_a_bad_row(open_session, runtime, tmp_path):
-    flow = Flow(runtime, "collab_demo", COLLAB_BPMN).start("applicant1")
+    flow = Flow(runtime, "collab_demo", COLLAB).start("applicant1")
     tid = flow.task_id("fill")
     s = open_session("applicant1")
     s.goto(f"/tasks/{tid}")

@@ -9,7 +9,7 @@ from processes import audit
 from processes.models import AuditEntry
 from processes.runtime import build_runtime
 from processes.settings import SettingsError, load_settings
-from tests.conftest import FIXTURES
+from tests.support.diagrams import HERE as FIXTURES
 
 
 def _some_history(api):  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ import threading
 from processes.errors import DomainError
 from processes.services import deploy, instances
 from processes.services.core import SYSTEM, Actor
-from tests.conftest import FIXTURES
+from tests.support.diagrams import HERE as FIXTURES
 
 
 def test_concurrent_double_completion_exactly_one_wins(runtime):

@@ -11,7 +11,8 @@ from processes.calendar import functions as calfn
 from processes.calendar.models import Deadline, HolidayYear
 from processes.clock import CST
 from processes.models import AuditEntry, TaskIndex, Timer
-from tests.calendar.helpers import CAL_2027, PUBLICITY_BPMN, fresh_calendar  # noqa: F401
+from tests.support.diagrams import CALENDAR_2027 as CAL_2027
+from tests.support.diagrams import PUBLICITY as PUBLICITY_BPMN
 
 DEC_28 = datetime(2026, 12, 28, 9, 0, tzinfo=CST)
 
@@ -162,7 +163,7 @@ def test_cli_load_reports_errors(app, runtime, tmp_path):
 def test_deadline_kept_in_a_variable_is_recomputed_with_its_timer(api, clock, runtime):
     from datetime import timedelta as td
 
-    from tests.calendar.helpers import PUBLICITY_VAR_BPMN
+    from tests.support.diagrams import PUBLICITY_VAR as PUBLICITY_VAR_BPMN
 
     clock.set_state(DEC_28, td(0))
     assert api.as_user("owner").deploy(PUBLICITY_VAR_BPMN).status_code in (200, 201)

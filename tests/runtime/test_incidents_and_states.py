@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from handlers.registry import handler
-from tests.conftest import FIXTURES
+from tests.support.diagrams import HERE as FIXTURES
 
 CALLS: dict[str, object] = {"fail": True}
 

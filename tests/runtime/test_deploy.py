@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from tests.conftest import FIXTURES
+from tests.support.diagrams import HERE as FIXTURES
 
 SAMPLE = (FIXTURES / "sample.bpmn").read_text(encoding="utf-8")
 

@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 
 from processes.clock import CST
-from tests.calendar.helpers import CAL_2027, fresh_calendar  # noqa: F401
+from tests.support.diagrams import CALENDAR_2027 as CAL_2027
 
 
 def _login(client, username: str) -> None:  # type: ignore[no-untyped-def]

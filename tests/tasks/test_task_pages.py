@@ -8,8 +8,9 @@ import io
 import pytest
 
 from processes.tasks import tables as excel
-from tests.collab.helpers import COLLAB_BPMN, Flow, add_user, collab_at_county_review, sample_at_county_review
-from tests.conftest import PageClient as Browser  # noqa: F401 - used by other modules too
+from tests.support.diagrams import COLLAB, SAMPLE
+from tests.support.flows import Flow, add_user, collab_at_county_review, sample_at_county_review
+from tests.support.pages import PageClient as Browser
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def test_english_switch(as_user, runtime):
 
 
 def test_form_errors_beside_fields_and_input_kept(as_user, runtime):
-    flow = Flow(runtime, "sample", COLLAB_BPMN.parent.parent.parent / "fixtures" / "sample.bpmn").start()
+    flow = Flow(runtime, "sample", SAMPLE).start()
     tid = flow.task_id("fill")
     b = as_user("applicant1")
     r = b.post(f"/tasks/{tid}", {"unit_name": "", "total_assets_wan": "很多", "_action": "submit"})
@@ -72,7 +73,7 @@ def test_decision_buttons_and_mandatory_opinion(as_user, runtime):
 
 
 def test_table_rows_import_with_row_errors(as_user, runtime):
-    flow = Flow(runtime, "collab_demo", COLLAB_BPMN).start()
+    flow = Flow(runtime, "collab_demo", COLLAB).start()
     tid = flow.task_id("fill")
     b = as_user("applicant1")
     page = b.get(f"/tasks/{tid}").get_data(as_text=True)

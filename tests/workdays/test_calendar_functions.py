@@ -9,7 +9,7 @@ import pytest
 from handlers import workdays as wd
 from processes.calendar import functions as calfn
 from processes.runtime import script_helpers
-from tests.calendar.helpers import CAL_2027, fresh_calendar  # noqa: F401
+from tests.support.diagrams import CALENDAR_2027 as CAL_2027
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import FIXTURES
+from tests.support.diagrams import HERE as FIXTURES
 
 
 def test_login_wrong_password_and_missing_token(api):

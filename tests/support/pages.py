@@ -1,24 +1,42 @@
-"""Browser tests: the real app on a free port (werkzeug, background thread) against the test
-database, driven by Debian's Chromium through Playwright. Skipped when Chromium is missing."""
+"""Clients that act as a person: ``PageClient`` (Flask's test client, logged in, sending the page's CSRF
+token) and ``Session`` (a real Chromium page through Playwright, for browser tests)."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/browser" in str(item.fspath).replace(os.sep, "/"):
-            item.add_marker(pytest.mark.browser)
+class PageClient:
+    """A logged-in test client that sends the page's CSRF token with every form."""
+
+    def __init__(self, app: Any, username: str) -> None:
+        self.c = app.test_client()
+        self.token = ""
+        self.get("/login")
+        r = self.post("/login", {"username": username, "password": "demo"})
+        assert r.status_code == 302, r.text
+
+    def get(self, url: str, **kw: Any) -> Any:
+        r = self.c.get(url, **kw)
+        m = r.mimetype == "text/html" and re.search(r'name="csrf_token" value="([^"]+)"', r.get_data(as_text=True))
+        if m:
+            self.token = m.group(1)
+        return r
+
+    def post(self, url: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:
+        body = dict(data or {})
+        body.setdefault("csrf_token", self.token)
+        return self.c.post(url, data=body, **kw)
+
+    def post_json(self, url: str, body: dict[str, Any]) -> Any:
+        return self.c.post(url, json=body, headers={"X-CSRFToken": self.token})
 
 
 class Session:
@@ -51,18 +69,12 @@ class Session:
         self.context.close()
 
 
-@pytest.fixture
-def open_session(playwright_browser: Any, live_server: str) -> Iterator[Any]:
-    sessions: list[Session] = []
-
-    def make(username: str | None = None, **kw: Any) -> Session:
-        s = Session(playwright_browser, live_server, **kw)
-        sessions.append(s)
-        return s.login(username) if username else s
-
-    yield make
-    for s in sessions:
-        s.close()
+def shot(page: Any, name: str) -> Path:
+    """A full-page screenshot of a Playwright page under test-artifacts/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 def publish_screenshot(path: Path, name: str) -> None:

@@ -1,11 +1,10 @@
-"""Collaboration verbs and task lists through the JSON API (tests/fixtures/sample.bpmn and
-tests/collab/fixtures/collab.bpmn)."""
+"""Task verbs and task lists through the JSON API (the sample and collab test diagrams)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.collab.helpers import add_user, collab_at_county_review, sample_at_county_review
+from tests.support.flows import add_user, collab_at_county_review, sample_at_county_review
 
 
 def _task_of(api, user, which="mine"):  # type: ignore[no-untyped-def]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import FIXTURES
+from tests.support.diagrams import HERE as FIXTURES
 
 
 def _start(api, clock):  # type: ignore[no-untyped-def]
