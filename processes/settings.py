@@ -37,6 +37,9 @@ class Settings:
     config_dir: str = str(CONFIG_DIR)
     certificate_format: str = "LCSME-{year}-{seq:03d}"
     smtp_host: str = ""
+    # documents: the public site's base URL (QR codes, notices) and the CJK font file embedded in PDFs
+    public_base_url: str = "http://127.0.0.1:5000"
+    document_font: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
