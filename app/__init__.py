@@ -39,11 +39,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     extensions.init_app(app)
 
     from app.api import bp as api_bp
+    from app.api.documents import bp as documents_api_bp
     from app.errors import register_error_handlers
     from app.web import bp as web_bp
+    from app.web.documents import bp as documents_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
+    app.register_blueprint(documents_bp)
+    app.register_blueprint(documents_api_bp)
     register_error_handlers(app)
     from app.i18n import init_i18n
 

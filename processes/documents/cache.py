@@ -57,6 +57,3 @@ def cached(folder: Path, name: str, key: str, suffix: str, build: Callable[[Path
                 old.unlink(missing_ok=True)
     return target
 
-
-def write_bytes(data: bytes) -> Callable[[Path], None]:
-    return lambda path: path.write_bytes(data)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import io
 import logging
 import tempfile
-from contextlib import ExitStack
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,12 +108,12 @@ def build_dossier(parts: Sequence[Part], unit_name: str, target: Path, font_path
         contents_reader = PdfReader(io.BytesIO(contents))
         for page in contents_reader.pages:
             writer.add_page(page)
-        writer.add_outline_item("目录", 0)
+        writer.add_outline_item(title="目录", page_number=0)
         for part, reader in readers:
             first = len(writer.pages)
             for page in reader.pages:
                 writer.add_page(page)
-            writer.add_outline_item(part.heading, first)
+            writer.add_outline_item(title=part.heading, page_number=first)
         stamper = Stamper(writer, FooterFont(font_path, unit_name))
         for index, page in enumerate(writer.pages, start=1):
             stamper.stamp(page, footer_text(unit_name, index, total))

@@ -38,7 +38,8 @@ ANNEX2_CONTENTS = (
 )
 NARRATIVES = (
     ("narrative_basic", "（一）申请单位的基本情况（创立发展前沿、发展目标以及目前的基本情况）"),
-    ("narrative_region", "（二）服务对象所在区域的行业状况，在区域经济发展中的地位和作用，中小企业发展情况和公共服务需求情况"),
+    ("narrative_region", "（二）服务对象所在区域的行业状况，在区域经济发展中的地位和作用，"
+                         "中小企业发展情况和公共服务需求情况"),
     ("narrative_management", "（三）平台管理运营情况（主要管理制度、服务流程、人员激励、组织管理、可持续发展等）"),
     ("narrative_services", "（四）近年来的服务情况（主要服务内容、服务对象、服务规模、方式、收费等，"
                            "为中小企业提供公益性或低收费服务情况）"),
@@ -48,7 +49,8 @@ NARRATIVES = (
 )
 ANNEX2_SECTIONS = (
     "申请报告", "申请报告的主要内容", "聊城市中小企业公共服务示范平台申请表", "一、申请单位基本情况",
-    "二、近年来运营管理情况（单位：万元）", "三、平台服务能力及业绩", "四、政府支持情况", "主要服务设备、仪器及软件清单",
+    "二、近年来运营管理情况（单位：万元）", "三、平台服务能力及业绩", "四、政府支持情况",
+    "主要服务设备、仪器及软件清单",
     "管理人员和服务人员名单及职称情况一览表", "服务的中小企业名单及服务评价表", "示范平台申请相关情况说明",
     *(title for _, title in NARRATIVES),
 )
@@ -192,7 +194,8 @@ def _services(data: Mapping[str, Any]) -> list[dict[str, str]]:
 
 def _equipment(data: Mapping[str, Any]) -> list[dict[str, str]]:
     return [{"no": str(i), "name": _text(r.get("name")) + (f"（{_text(r['model'])}）" if r.get("model") else ""),
-             "sets": number(r.get("sets")), "purchase_date": cn_date(r.get("purchase_date"), _text(r.get("purchase_date"))),
+             "sets": number(r.get("sets")),
+             "purchase_date": cn_date(r.get("purchase_date"), _text(r.get("purchase_date"))),
              "value_wan": number(r.get("value_wan")) + ("万元" if r.get("value_wan") not in (None, "") else ""),
              "leading": yes_no(r.get("industry_leading"))}
             for i, r in enumerate(_rows(data.get("equipment_list")), start=1)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -247,5 +247,9 @@ def dossier(uow: UnitOfWork, actor: Actor, business_key: str) -> DocumentFile:
     return DocumentFile(path, PDF, _download_name(snap, "申报材料", ".pdf"))
 
 
+def today_of(now: datetime) -> date:
+    return now.astimezone(labels.BEIJING).date()
+
+
 def today(uow: UnitOfWork) -> date:
-    return uow.runtime.now().astimezone(labels.BEIJING).date()
+    return today_of(uow.runtime.now())

@@ -92,7 +92,8 @@ class FooterFont:
             NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/CIDFontType2"),
             NameObject("/BaseFont"): NameObject("/" + self.name),
             NameObject("/CIDSystemInfo"): DictionaryObject({
-                NameObject("/Registry"): TextStringObject("Adobe"), NameObject("/Ordering"): TextStringObject("Identity"),
+                NameObject("/Registry"): TextStringObject("Adobe"),
+                NameObject("/Ordering"): TextStringObject("Identity"),
                 NameObject("/Supplement"): NumberObject(0)}),
             NameObject("/FontDescriptor"): writer._add_object(descriptor),
             NameObject("/DW"): NumberObject(1000), NameObject("/W"): widths,

@@ -210,7 +210,8 @@ def annex2_docx(ctx: dict[str, Any]) -> bytes:
     _para(doc, f"{ctx['title']}申请表", size=16, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, font=TITLE_FONT)
     t = _table(doc, 0, 6, (2.7, 3.0, 2.7, 2.9, 2.5, 3.0))
     _merged(t, t.add_row(), 0, 5, "一、申请单位基本情况", bold=True, center=False)
-    _row(t, ["注册日期：", ctx["registration_date"], "单位性质：", ctx["nature"], "法人代表：", ctx["legal_representative"]])
+    _row(t, ["注册日期：", ctx["registration_date"], "单位性质：", ctx["nature"], "法人代表：",
+             ctx["legal_representative"]])
     row = t.add_row()
     _cell(row.cells[0], "注册地址：")
     _merged(t, row, 1, 3, ctx["address"], center=False)
@@ -232,11 +233,14 @@ def annex2_docx(ctx: dict[str, Any]) -> bytes:
         _merged(t, last, 1, 3, inv["name"], center=False)
         _cell(last.cells[4], inv["nature"])
         _cell(last.cells[5], inv["share"])
-    _cell(first.cells[0].merge(last.cells[0]), [f"注册资本", f"{ctx['registered_capital'] or '　　'} 万元"])
+    _cell(first.cells[0].merge(last.cells[0]), ["注册资本", f"{ctx['registered_capital'] or '　　'} 万元"])
     a, b = t.add_row(), t.add_row()
-    _merged(t, a, 1, 5, f"仪器、设备数量 {ctx['equipment_sets'] or '　　'} 台（套），购买价格 {ctx['equipment_value'] or '　　'} "
-                        f"万元，占总资产 {ctx['equipment_share'] or '　　'} %", center=False)
-    _merged(t, b, 1, 5, f"服务场地面积：{ctx['area_total'] or '　　'} 平方米，其中：自有 {ctx['area_owned'] or '　　'} 平方米，"
+    blank = "　　"
+    _merged(t, a, 1, 5, f"仪器、设备数量 {ctx['equipment_sets'] or blank} 台（套），"
+                        f"购买价格 {ctx['equipment_value'] or blank} 万元，"
+                        f"占总资产 {ctx['equipment_share'] or blank} %", center=False)
+    _merged(t, b, 1, 5, f"服务场地面积：{ctx['area_total'] or blank} 平方米，"
+                        f"其中：自有 {ctx['area_owned'] or blank} 平方米，"
                         f"租用 {ctx['area_rented'] or '　　'} 平方米", center=False)
     _cell(a.cells[0].merge(b.cells[0]), ["上年末总资产", f"{ctx['total_assets'] or '　　'} 万元"])
     row = t.add_row()

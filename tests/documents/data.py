@@ -35,7 +35,8 @@ def big_application(**overrides: Any) -> dict[str, Any]:
         smes_served_last_year=130,
         staff_total=22, staff_qualified=19,
         staff_list=[{"name": f"员工{i:02d}", "age": 28 + i % 20, "degree": ["本科", "硕士", "大专"][i % 3],
-                     "school": ["聊城大学", "山东大学", "山东师范大学"][i % 3], "title": ["中级", "高级", "初级"][i % 3],
+                     "school": ["聊城大学", "山东大学", "山东师范大学"][i % 3],
+                     "title": ["中级", "高级", "初级"][i % 3],
                      "duty": ["服务专员", "技术服务部主管", "培训讲师", "综合管理"][i % 4]} for i in range(22)],
         equipment_list=[{"name": f"检测仪器{i:02d}", "model": f"JC-{100 + i}", "sets": 1 + i % 3,
                          "purchase_date": f"202{i % 5}-0{1 + i % 9}-15", "value_wan": 5.5 + i,
@@ -49,12 +50,15 @@ def big_application(**overrides: Any) -> dict[str, Any]:
         partner_units_other="聊城市中小企业协会、东昌府区企业家联合会",
         qualifications="山东省中小企业公共服务示范平台（2023年）\n国家级科技企业孵化器",
         government_support="2024年获得市级中小企业公共服务体系建设补助资金50万元。",
-        submitted_at="2026-09-28T01:00:00+00:00",
-        county="dongchangfu",
         **{k: paragraphs(topic) for k, topic in zip(NARRATIVE_KEYS, TOPICS, strict=True)},
     )
     data.update(overrides)
     return data
+
+
+def rendered_data(**overrides: Any) -> dict[str, Any]:
+    """The instance's variables as the documents see them once the county and the experts acted."""
+    return big_application(submitted_at="2026-09-28T01:00:00+00:00", county="dongchangfu") | county_part(**overrides)
 
 
 def county_part(**overrides: Any) -> dict[str, Any]:
