@@ -121,7 +121,8 @@ def test_documents_open_from_the_pages(docs: Docs, browsers: Any, runtime: Any):
     from processes.supervision import services as sup
 
     rid = docs.api.as_user("admin").get("/api/v1/register").get_json()[0]["id"]
-    rev = sup.revoke(runtime.uow(), Actor(None, "admin", "admin"), rid, "第二十条", "季度检查服务质量不合格，整改后仍未达到要求。")
+    rev = sup.revoke(runtime.uow(), Actor(None, "admin", "admin"), rid, "第二十条",
+                     "季度检查服务质量不合格，整改后仍未达到要求。")
     visitor.page.goto(visitor.base + f"/public/notices/revocations/{rev['id']}")
     snapshot(visitor.open_link('[data-testid="notice-pdf"]'), "notice-revocation")
     assert docs.application(bk)["status"] == "granted"
