@@ -108,3 +108,20 @@ def test_documents_wait_for_the_submission(docs: Docs):
     bk = docs.start()["business_key"]
     assert docs.get("applicant1", f"/api/v1/applications/{bk}/documents/m02.pdf").status_code == 404
     assert docs.get("applicant1", f"/api/v1/applications/{bk}/dossier.pdf").status_code == 404
+
+
+def test_pages_link_the_documents_and_the_web_routes_hide_them(docs: Docs, app):
+    from tests.conftest import PageClient
+
+    bk = docs.apply_full()["business_key"]
+    task = docs.task("county-dongchangfu", "county_review")
+    own = PageClient(app, "county-dongchangfu")
+    page = own.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    for testid in ("dossier-link", "doc-m01-pdf", "doc-m01-docx", "doc-m02-pdf", "doc-m02-docx"):
+        assert f'data-testid="{testid}"' in page, testid
+    r = own.get(f"/applications/{bk}/documents/m02.pdf")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    other = PageClient(app, "county-linqing")
+    for doc in DOCS:
+        assert other.get(f"/applications/{bk}/{doc}").status_code == 404, doc
+    assert app.test_client().get(f"/applications/{bk}/dossier.pdf").status_code == 302  # log in first
