@@ -31,7 +31,12 @@ def register_id(docs: Docs) -> int:
 
 
 def test_certificate_carries_number_dates_and_the_register_link(docs: Docs, app: Any):
-    granted(docs)
+    bk = granted(docs)
+    # the finished instance still gives the whole 附件1 and 附件2
+    annex1 = squash(pdf_text(pdf_bytes(docs.get("reviewer", f"/api/v1/applications/{bk}/documents/m01.pdf"))))
+    assert "刘建国" in annex1 and "聊城大学" in annex1 and "服务企业" in annex1 and "同意推荐" in annex1
+    annex2 = squash(pdf_text(pdf_bytes(docs.get("applicant1", f"/api/v1/applications/{bk}/documents/m02.pdf"))))
+    assert "聊城市东昌府区服务企业129科技有限公司" in annex2 and "员工21" in annex2
     rid = register_id(docs)
     pdf = pdf_bytes(docs.get("applicant1", f"/api/v1/register/{rid}/certificate.pdf"))
     text = squash(pdf_text(pdf))
@@ -55,6 +60,18 @@ def test_certificate_carries_number_dates_and_the_register_link(docs: Docs, app:
     page = public.get(f"/public/register/{rid}").get_data(as_text=True)
     assert UNIT in page and "LCSME-2026-001" in page and "东昌府区" in page and valid_to in page
     assert public.get(f"/register/{rid}/certificate.pdf").status_code == 302  # to the login page
+
+
+def test_publicity_page_links_the_notice(docs: Docs, app: Any):
+    docs.apply_full()
+    docs.recommend_full()
+    docs.review()
+    docs.expert_votes({"expert1": "approve", "expert2": "approve", "expert3": "approve"})
+    docs.decide()
+    page = app.test_client().get("/public/").get_data(as_text=True)
+    assert 'href="/public/notices/publicity/2026-09-28.pdf"' in page
+    text = squash(pdf_text(pdf_bytes(app.test_client().get("/public/notices/publicity/2026-09-28.pdf"))))
+    assert UNIT in text and "公示期：2026年9月29日至" in text
 
 
 def test_publicity_notice_round_list_and_revocation_notice(docs: Docs, app: Any, runtime):
