@@ -7,7 +7,7 @@ PORT ?= 5000
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: run test setup lint bench scheduler clean
+.PHONY: run test setup lint bench scheduler clean docdeps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,13 +36,17 @@ $(NPM_STAMP): package.json app/static/admin/modeler-entry.js app/static/admin/zh
 	echo '*' > $(DIST)/.gitignore
 	touch $(NPM_STAMP)
 
-setup: $(STAMP) $(NPM_STAMP)
+# Pango and a CJK font for the generated PDFs (apt-get when root, else a message naming the packages)
+docdeps:
+	@scripts/ensure-document-deps.sh
+
+setup: $(STAMP) $(NPM_STAMP) docdeps
 
 run: setup
 	APP_ENV=$${APP_ENV:-development} $(BIN)/flask --app app seed
 	APP_ENV=$${APP_ENV:-development} $(BIN)/python -m app.serve --port $(PORT)
 
-test: $(STAMP) $(NPM_STAMP)
+test: $(STAMP) $(NPM_STAMP) docdeps
 	$(BIN)/ruff check processes handlers app tests
 	$(BIN)/mypy processes handlers app
 	$(BIN)/lint-imports
@@ -57,6 +61,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.timer_latency
 	$(BIN)/python -m tests.bench.http_bench
 	$(BIN)/python -m tests.bench.supervision_bench
+	$(BIN)/python -m tests.bench.dossier_bench
 
 scheduler: $(STAMP)
 	$(BIN)/flask --app app scheduler

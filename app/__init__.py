@@ -12,6 +12,7 @@ from app import extensions
 from app.api import admin as api_admin
 from app.api import auth as api_auth
 from app.api import calendar as api_calendar
+from app.api import documents as api_documents
 from app.api import instances as api_instances
 from app.api import notifications as api_notifications
 from app.api import recognition as api_recognition
@@ -21,7 +22,7 @@ from app.cli import register_cli
 from app.errors import register_error_handlers
 from app.i18n import init_i18n
 from app.templating import init_templating
-from app.web import admin, calendar, home, notifications, public, recognition, supervision, tasks
+from app.web import admin, calendar, documents, home, notifications, public, recognition, supervision, tasks
 from processes.runtime import Runtime, build_runtime
 from processes.settings import Settings, SettingsError, load_settings
 
@@ -30,9 +31,10 @@ class ReadableJSONProvider(DefaultJSONProvider):
     ensure_ascii = False  # Chinese stays readable in API responses
 
 
-PAGES = (home.bp, tasks.bp, notifications.bp, recognition.bp, public.bp, supervision.bp, calendar.bp, admin.bp)
+PAGES = (home.bp, tasks.bp, notifications.bp, recognition.bp, public.bp, supervision.bp, calendar.bp, admin.bp,
+         documents.bp)
 API = (api_auth.bp, api_instances.bp, api_tasks.bp, api_notifications.bp, api_recognition.bp, api_supervision.bp,
-       api_calendar.bp, api_admin.bp)
+       api_calendar.bp, api_admin.bp, api_documents.bp)
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None, **overrides: Any) -> Flask:

@@ -11,6 +11,7 @@ from typing import Any
 
 from handlers.certificates import DEFAULT_CERTIFICATE_FORMAT, certificate_number, parse_iso_date, validity_period
 from handlers.registry import HandlerContext, handler
+from handlers.sampling import SURVEY_METHODS
 
 BEIJING = timezone(timedelta(hours=8))
 
@@ -189,5 +190,8 @@ def county_form(data: Mapping[str, Any], ctx: HandlerContext) -> dict[str, Any]:
         if isinstance(value, bool):
             confirmations[rule] = value
     samples = data.get("survey_samples")
-    survey = {"method": data.get("survey_method"), "samples": samples if isinstance(samples, list) else []}
+    # 附件1 测评方法: more than one may apply (the main method and the ticked ones)
+    methods = [m for m in SURVEY_METHODS if data.get(f"survey_method_{m}") is True or data.get("survey_method") == m]
+    survey = {"method": data.get("survey_method"), "methods": methods,
+              "samples": samples if isinstance(samples, list) else []}
     return {"survey": survey, "confirmations": confirmations}

@@ -38,6 +38,9 @@ class Settings:
     certificate_format: str = "LCSME-{year}-{seq:03d}"
     # who may start a diagram that names no starter groups (camunda:candidateStarterGroups)
     default_starter_roles: tuple[str, ...] = ("admin", "municipal_reviewer")
+    # documents: the public site's base URL (QR codes, notices) and the CJK font file embedded in PDFs
+    public_base_url: str = "http://127.0.0.1:5000"
+    document_font: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

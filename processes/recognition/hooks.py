@@ -7,16 +7,13 @@ the handlers use (read-only).
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select, text
 
 from handlers.certificates import certificate_number
-from handlers.dossier import application_report, recommendation_form
 from handlers.recognition_steps import beijing_date
 from processes.db import UnitOfWork
 from processes.engine.runtime import instance_variables
@@ -129,30 +126,11 @@ def sync_application(loaded: Loaded, snap: Any) -> None:
     if status in END_STATUS.values():
         app.outcome_reasons = _reasons(status, data)
     uow.s.flush()
-    if app.submitted_at is not None and status not in ("draft", "ineligible", "withdrawn"):
-        _system_material(uow, app, "m02", lambda: application_report(data), now)
-    if status not in ("draft", "at_county", "declined", "ineligible", "withdrawn", "terminated"):
-        _system_material(uow, app, "m01", lambda: recommendation_form(data), now)
+    # materials 1 and 2 (附件1, 附件2) are generated on demand from this data: processes.documents
     if status == "granted" and data.get("certificate_no"):
         app.certificate_no = str(data["certificate_no"])
         _register(uow, app, data, now)
     uow.s.flush()
-
-
-def _system_material(uow: UnitOfWork, app: Application, mkey: str, render: Any, now: datetime) -> None:
-    """Art. 12 materials 1 and 2 are produced by the system from the forms, once."""
-    exists = uow.s.scalar(select(Material.id).where(Material.application_id == app.id, Material.mkey == mkey))
-    if exists is not None:
-        return
-    content = render().encode("utf-8")
-    digest = hashlib.sha256(content).hexdigest()
-    root = Path(uow.runtime.settings.instance_path)
-    path = root / "uploads" / app.business_key / f"{mkey}-{digest[:16]}.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    uow.s.add(Material(application_id=app.id, mkey=mkey, file_name=f"{mkey}.html", mime="text/html",
-                       size=len(content), sha256=digest, storage_path=str(path.relative_to(root)),
-                       uploaded_by="system", uploaded_at=now))
 
 
 def _register(uow: UnitOfWork, app: Application, data: dict[str, Any], now: datetime) -> None:

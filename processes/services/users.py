@@ -94,6 +94,7 @@ def ensure_demo_users(uow: UnitOfWork, config_dir: str | Path, password: str = "
             if u["username"] in have:
                 continue
             uow.s.add(User(username=u["username"], display_name=u.get("display_name", u["username"]),
+                           title=u.get("title", ""), employer=u.get("employer", ""),
                            password_hash=pw, role=u["role"], county=u.get("county"), active=True,
                            auth_version=1, created_at=uow.runtime.now()))
             created += 1

@@ -17,7 +17,8 @@ def test_happy_path_grants_the_title_and_registers_the_platform(rec, api, clock)
     assert variables["qualified"] is True
     assert variables["thresholds"]["assets_min_wan"] == 200  # from the DMN table
 
-    assert "m02" in [m["mkey"] for m in app["materials"]]  # 申请报告 produced from the form
+    # 申请报告 (m02) is generated from the form on demand (processes.documents)
+    assert api.as_user("applicant1").get(f"/api/v1/applications/{bk}/documents/m02.pdf").mimetype == "application/pdf"
     # the county's evaluation form comes pre-filled with the 10 drawn enterprises (附件1)
     county_task = rec.task("county-dongchangfu", "county_review")
     prefilled = api.get(f"/api/v1/tasks/{county_task['id']}").get_json()["data"]["survey_samples"]
@@ -25,8 +26,7 @@ def test_happy_path_grants_the_title_and_registers_the_platform(rec, api, clock)
     rec.recommend()
     app = rec.application(bk)
     assert app["status"] == "under_review"
-    m01 = [m for m in app["materials"] if m["mkey"] == "m01"]
-    assert m01 and m01[0]["uploaded_by"] == "system" and m01[0]["mime"] == "text/html"
+    assert not [m for m in app["materials"] if m["mkey"] in ("m01", "m02")]  # generated, not stored
     rec.review()
     assert rec.application(bk)["status"] == "expert_panel"
     # each expert sees only their own task

@@ -146,15 +146,3 @@ def test_grant_certificate_and_validity():
     custom = HandlerContext(now=NOW, lookups=FakeLookups(next_certificate_seq=1),
                             settings={"certificate_format": "聊示范〔{year}〕{seq}号"})
     assert grant_recognition({}, custom)["certificate_no"] == "聊示范〔2026〕1号"
-
-
-def test_dossier_documents_escape_and_cover_the_sections():
-    from handlers.dossier import application_report, recommendation_form
-
-    html = application_report({"unit_name": "<平台>", "unit_nature": "enterprise", "narrative_plans": "规划",
-                               "yearly": [{"year": 2025, "smes_served": 150}]})
-    assert "&lt;平台&gt;" in html and "企业" in html and "（五）申请报告" in html and "2025" in html
-    survey = {"method": "phone", "samples": [{"enterprise": "甲", "rating": "satisfied"}]}
-    form = recommendation_form({"unit_name": "某平台", "county_opinion": "同意推荐", "survey_satisfaction": 100.0,
-                                "survey": survey})
-    assert "电话询问" in form and "基本满意" in form and "同意推荐" in form
