@@ -20,15 +20,22 @@ def _is_api() -> bool:
     return request.path.startswith("/api/")
 
 
-def json_error(status: int, message: str, errors: list[Any] | None = None) -> ResponseReturnValue:
-    return jsonify({"error": message, "errors": errors or []}), status
+def json_error(status: int, message: str, errors: list[Any] | None = None, code: str | None = None
+               ) -> ResponseReturnValue:
+    """The one error shape of the API: ``{"error", "code", "errors": [{"field", "code", "message"}]}``."""
+    return jsonify({"error": message, "code": code or HTTP_CODES.get(status, "error"), "errors": errors or []}), status
+
+
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+              422: "invalid", 429: "too_many_requests", 500: "internal_error", 503: "unavailable"}
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> ResponseReturnValue:
         if _is_api():
-            return json_error(exc.status, exc.message, exc.errors)
+            return json_error(exc.status, exc.message, exc.errors, exc.code)
         return render_template("error.html", status=exc.status, message=exc.message, errors=exc.errors), exc.status
 
     @app.errorhandler(ClockError)

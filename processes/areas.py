@@ -8,13 +8,15 @@ the area modules also registers their lookups for the handlers (``processes.look
 from __future__ import annotations
 
 from processes.recognition import hooks as recognition_hooks
-from processes.services.core import COMPLETION_RULES, SAVE_HOOKS, START_RULES, register
+from processes.recognition import services as recognition
+from processes.services.core import COMPLETION_RULES, MATERIALS_OF, SAVE_HOOKS, START_RULES, register
 from processes.supervision import hooks as supervision_hooks
 from processes.supervision import revocation
 
 
 def install() -> None:
     register(SAVE_HOOKS, "recognition", recognition_hooks.sync_application)
+    MATERIALS_OF["recognition"] = recognition.materials_of_instance
     register(SAVE_HOOKS, "quarterly_report", supervision_hooks.sync_report)
     register(SAVE_HOOKS, "county_aggregate", supervision_hooks.sync_aggregate)
     register(SAVE_HOOKS, "inspection", supervision_hooks.sync_inspection)

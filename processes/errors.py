@@ -1,4 +1,9 @@
-"""Domain errors. The web layer maps them to HTTP statuses; messages are safe to show users."""
+"""Domain errors. The web layer maps them to HTTP statuses; messages are safe to show users.
+
+Each error has a stable ``code`` (what programs read; the class gives a default) and a message in
+the reader's language (``processes.messages.t``); ``errors`` lists the fields concerned as
+``{"field", "code", "message"}``.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,12 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, message: str, errors: list[dict[str, Any]] | None = None, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.errors = errors or []
+        if code is not None:
+            self.code = code
 
 
 class NotFound(DomainError):

@@ -161,7 +161,7 @@ class AuditEntry(Base):
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
     instance_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
-    task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    task_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     element_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))

@@ -13,9 +13,12 @@ from processes.access import instance_visibility, may_act_on_task, may_view_inst
 from processes.db import UnitOfWork
 from processes.engine.runtime import instance_variables
 from processes.errors import Forbidden, NotFound
-from processes.forms import fields_of
+from processes.forms.describe import describe_form
+from processes.forms.model import FieldDef, fields_of
+from processes.messages import t
 from processes.models import AuditEntry, ProcessDefinition, ProcessInstance, TaskIndex, Timer, User
 from processes.services.core import definition_by_id, load_for_reading
+from processes.tasks.complete import form_context
 
 
 def task_view(row: TaskIndex) -> dict[str, Any]:
@@ -47,29 +50,43 @@ def _spec_of(uow: UnitOfWork, definition: ProcessDefinition, element_id: str) ->
     return spec
 
 
-def get_task(uow: UnitOfWork, user: User, task_id: str) -> dict[str, Any]:
+def _visible_task(uow: UnitOfWork, user: User, task_id: str) -> tuple[TaskIndex, ProcessInstance]:
+    row = uow.s.scalars(st.TASK_BY_ID, {"task_id": task_id}).first()
+    inst = uow.s.get(ProcessInstance, row.instance_id) if row is not None else None
+    if row is None or inst is None or (not may_act_on_task(user, row) and not may_view_instance(user, inst)):
+        raise NotFound(t("任务不存在或已办结"), code="task_not_found")
+    return row, inst
+
+
+def task_fields(uow: UnitOfWork, user: User, task_id: str) -> list[FieldDef]:
+    """The form of an open task (from the cached diagram: no workflow is loaded)."""
     with uow:
-        row = uow.s.scalars(select(TaskIndex).where(TaskIndex.task_id == task_id)).first()
-        if row is None:
-            raise NotFound(f"task {task_id} is not open (it does not exist or was already completed)")
-        inst = uow.s.get(ProcessInstance, row.instance_id)
-        assert inst is not None
-        if not may_act_on_task(user, row) and not may_view_instance(user, inst):
-            raise NotFound(f"task {task_id} is not open (it does not exist or was already completed)")
-        definition = uow.s.get(ProcessDefinition, inst.definition_id)
-        assert definition is not None
+        row, inst = _visible_task(uow, user, task_id)
+        return fields_of(getattr(_spec_of(uow, definition_by_id(uow, inst.definition_id), row.element_id),
+                                 "form", None))
+
+
+def get_task(uow: UnitOfWork, user: User, task_id: str) -> dict[str, Any]:
+    """An open task with its form describing itself: every field with type, constraints, options,
+    table columns, pick-list users, current value (draft, else task data, else default); the
+    materials the task needs with what is uploaded."""
+    with uow:
+        row, inst = _visible_task(uow, user, task_id)
+        definition = definition_by_id(uow, inst.definition_id)
         spec = _spec_of(uow, definition, row.element_id)
         form = getattr(spec, "form", None)
-        view = task_view(row)
-        view["fields"] = [f.as_dict() for f in fields_of(form)]
-        view["form_key"] = getattr(form, "key", None)
-        view["documentation"] = getattr(spec, "documentation", None)
-        view["extensions"] = dict(getattr(spec, "extensions", {}) or {})
-        view["may_act"] = may_act_on_task(user, row)
-        view["instance_version"] = inst.lock_version
-        view["draft"] = row.draft
         task = load_for_reading(uow, inst).get_task_from_id(UUID(row.task_id))
-        view["data"] = dict(task.data) if task is not None else {}
+        data = dict(task.data) if task is not None else {}
+        draft = row.draft or {}
+        fields = fields_of(form)
+        values = {fd.id: draft[fd.id] if fd.id in draft else data[fd.id] if fd.id in data else fd.default
+                  for fd in fields if fd.id in draft or fd.id in data or fd.default not in (None, "")}
+        described = describe_form(fields, values, form_context(uow, inst, spec))
+        view = task_view(row)
+        view.update(fields=described["fields"], materials=described["materials"], form_key=getattr(form, "key", None),
+                    documentation=getattr(spec, "documentation", None),
+                    extensions=dict(getattr(spec, "extensions", {}) or {}), may_act=may_act_on_task(user, row),
+                    instance_version=inst.lock_version, draft=row.draft, data=data)
         return view
 
 

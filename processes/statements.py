@@ -22,6 +22,8 @@ INSTANCE_BY_ID_FOR_UPDATE = (select(ProcessInstance).where(ProcessInstance.id ==
                              .with_for_update().execution_options(populate_existing=True))
 TASK_BY_ID = select(TaskIndex).where(TaskIndex.task_id == bindparam("task_id"))
 TASKS_OF_INSTANCE = select(TaskIndex).where(TaskIndex.instance_id == bindparam("iid"))
+TASK_COMPLETED_BY = (select(AuditEntry.actor).where(AuditEntry.task_id == bindparam("task_id"),
+                                                    AuditEntry.action == "task.completed").limit(1))
 TASK_IDS_OF_INSTANCE = select(_ti.c.task_id).where(_ti.c.instance_id == bindparam("iid"))
 DELETE_TASKS = _ti.delete().where(_ti.c.task_id.in_(bindparam("ids", expanding=True)))
 INSERT_TASKS = _ti.insert()

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 
 from app.api.common import api_blueprint, auth_required, int_arg, json_body, task_body
 from app.extensions import actor_of, current_actor_user, ro_uow, uow
 from processes import queries
 from processes.errors import Invalid, NotFound
-from processes.services import instances
-from processes.tasks import lists, submit, tables, verbs
+from processes.messages import field_error, t
+from processes.tasks import complete as completion
+from processes.tasks import lists, tables, verbs
 
 bp = api_blueprint("tasks")
 
@@ -34,30 +35,40 @@ def list_tasks():
 @bp.get("/tasks/<task_id>")
 @auth_required
 def get_task(task_id: str):
-    return jsonify(queries.get_task(ro_uow(), current_actor_user(), task_id))
+    """The task with its form describing itself; a material says where to upload it."""
+    view = queries.get_task(ro_uow(), current_actor_user(), task_id)
+    for m in view.get("materials") or []:
+        m["upload_url"] = url_for("api_recognition.upload_material", business_key=view["business_key"],
+                                  mkey=m["key"])
+    return jsonify(view)
 
 
 @bp.post("/tasks/<task_id>/claim")
 @auth_required
 def claim(task_id: str):
-    row = instances.claim_task(uow(), actor_of(current_actor_user()), task_id)
+    row = verbs.claim_task(uow(), actor_of(current_actor_user()), task_id)
     return jsonify(queries.task_view(row))
 
 
 @bp.post("/tasks/<task_id>/unclaim")
 @auth_required
 def unclaim(task_id: str):
-    row = instances.unclaim_task(uow(), actor_of(current_actor_user()), task_id)
+    row = verbs.unclaim_task(uow(), actor_of(current_actor_user()), task_id)
     return jsonify(queries.task_view(row))
 
 
 @bp.post("/tasks/<task_id>/complete")
+@bp.post("/tasks/<task_id>/submit")  # the former name: the same use case
 @auth_required
 def complete(task_id: str):
+    """Complete the task: 422 naming every field that is wrong (nothing changes); otherwise the
+    instance, the tasks now open, and whether the diagram sent the case back to this task (with
+    its reasons)."""
     data, version = task_body()
     user = current_actor_user()
-    inst = instances.complete_task(uow(), actor_of(user), task_id, data, version)
-    return jsonify({"instance": queries.instance_summary(ro_uow(), user, inst.id)})
+    done = completion.complete_task(uow(), actor_of(user), task_id, data, version)
+    return jsonify({"instance": queries.instance_summary(ro_uow(), user, done.instance.id),
+                    "next_tasks": done.next_tasks, "repeated": done.repeated, "reasons": done.reasons})
 
 
 
@@ -95,19 +106,10 @@ def api_save_draft(task_id: str):
     return jsonify({"draft": verbs.save_draft(uow(), actor_of(current_actor_user()), task_id, data)})
 
 
-@bp.post("/tasks/<task_id>/submit")
-@auth_required
-def api_submit(task_id: str):
-    """Like /complete, plus the UI's checks: table rows, mandatory opinion, decision required."""
-    data, version = task_body()
-    inst = submit.submit_task(uow(), actor_of(current_actor_user()), task_id, data, version)
-    return jsonify({"instance": queries.instance_view_by_id(ro_uow(), inst.id)})
-
-
 @bp.post("/tasks/<task_id>/release")
 @auth_required
 def api_release(task_id: str):
-    row = instances.unclaim_task(uow(), actor_of(current_actor_user()), task_id)
+    row = verbs.unclaim_task(uow(), actor_of(current_actor_user()), task_id)
     return jsonify(queries.task_view(row))
 
 
@@ -153,14 +155,14 @@ def api_urge(task_id: str):
 @auth_required
 def api_table_import(task_id: str, field_id: str):
     """Parse an uploaded .xlsx/.csv (multipart field 'file') into rows; 422 with row errors."""
-    view = queries.get_task(ro_uow(), current_actor_user(), task_id)
-    fd = next((f for f in view["fields"] if f["id"] == field_id and f["type"] == "json"), None)
-    if fd is None or not tables.columns_of(fd):
-        raise NotFound(f"the form of task {task_id} has no table '{field_id}'")
+    fields = queries.task_fields(ro_uow(), current_actor_user(), task_id)
+    fd = next((f for f in fields if f.id == field_id and f.columns), None)
+    if fd is None:
+        raise NotFound(t("表单中没有表格 {field}", field=field_id[:64]), code="table_not_found")
     f = request.files.get("file")
     if f is None:
-        raise Invalid("send the file as multipart field 'file'", [{"field": "file", "message": "缺少文件"}])
+        raise Invalid(t("请上传文件（multipart 字段 file）"), [field_error("file", "required", "缺少文件")])
     rows, errors = tables.import_rows(fd, f.filename or "", f.read())
     if errors:
-        raise Invalid(f"{len(errors)} errors in the file; nothing imported", errors)
+        raise Invalid(t("文件中有 {n} 处错误，未导入任何行", n=len(errors)), errors, code="import_invalid")
     return jsonify({"rows": rows, "count": len(rows)})

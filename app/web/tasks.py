@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.extensions import actor_of, ro_uow, runtime, uow
@@ -20,10 +21,13 @@ from app.web.recognition import materials_of
 from processes import queries
 from processes.access import Permission, allowed
 from processes.errors import DomainError, Invalid, NotFound
+from processes.forms.model import FieldDef
+from processes.messages import field_error
 from processes.models import User
 from processes.recognition import services as recognition
 from processes.services import instances
-from processes.tasks import lists, submit, tables, verbs
+from processes.tasks import complete as completion
+from processes.tasks import lists, tables, verbs
 from processes.vocabulary import STAFF_ROLES
 
 bp = Blueprint("tasks", __name__)
@@ -61,45 +65,48 @@ def task_list(which: str):
 
 # ------------------------------------------------------------------ the task page
 
-def form_values(fields: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The submitted form as field values (tables as lists of row dicts), and parse errors."""
+def form_values(fields: list[FieldDef]) -> dict[str, Any]:
+    """The submitted form as field values, the shape the API takes: tables as lists of row objects,
+    pick-lists as lists of user names, other JSON fields parsed (a string that is not JSON stays a
+    string, and the form's check names the field)."""
     values: dict[str, Any] = {}
-    errors: list[dict[str, Any]] = []
     f = request.form
     for fd in fields:
-        fid = fd["id"]
-        if fd.get("readonly"):
+        fid = fd.id
+        if fd.readonly:
             continue
-        if fd["type"] == "json":
-            cols = tables.columns_of(fd)
-            if (fd.get("properties") or {}).get("users_of_role"):
-                if f"{fid}.__picker" in f:  # a checklist: unticked boxes send nothing
-                    values[fid] = [v for v in f.getlist(fid) if v]
-            elif cols:
-                rows: dict[int, dict[str, Any]] = {}
-                prefix = f"{fid}."
-                for key in f:
-                    if key.startswith(prefix):
-                        parts = key[len(prefix):].split(".", 1)
-                        if len(parts) == 2 and parts[0].isdigit():
-                            rows.setdefault(int(parts[0]), {})[parts[1]] = f.get(key, "")
+        if fd.picker_role:
+            if f"{fid}.__picker" in f:  # a checklist: unticked boxes send nothing
+                values[fid] = [v for v in f.getlist(fid) if v]
+        elif fd.columns:
+            rows: dict[int, dict[str, Any]] = {}
+            prefix = f"{fid}."
+            for key in f:
+                if key.startswith(prefix):
+                    parts = key[len(prefix):].split(".", 1)
+                    if len(parts) == 2 and parts[0].isdigit():
+                        rows.setdefault(int(parts[0]), {})[parts[1]] = f.get(key, "")
+            if rows or f"{fid}.__table" in f:
                 values[fid] = [rows[i] for i in sorted(rows)]
-            elif fid in f:
+        elif fd.type == "json":
+            if fid in f:
                 raw = f.get(fid, "").strip()
                 try:
                     values[fid] = json.loads(raw) if raw else []
                 except ValueError:
                     values[fid] = raw
-                    errors.append({"field": fid, "message": f"{fd['label']}：不是合法的 JSON"})
         elif fid in f:
             values[fid] = f.get(fid, "")
-    return values, errors
+    return values
 
 
 def _errors_by_field(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Messages by the form field they belong to: a cell's (``served_list[3].phone``) and a
+    material's (``materials.m05``) under their table or the materials list."""
     out: dict[str, list[str]] = {}
     for e in errors:
-        out.setdefault(str(e.get("field") or "_form"), []).append(str(e.get("message", "")))
+        field = str(e.get("field") or "_form").split("[")[0].split(".")[0]
+        out.setdefault(field, []).append(str(e.get("message", "")))
     return out
 
 
@@ -112,27 +119,13 @@ def render_task(task_id: str, values: dict[str, Any] | None = None, errors: list
     user = _user()
     view = queries.get_task(ro_uow(), user, task_id)
     data = view.get("data") or {}
-    draft = view.get("draft") or {}
     if values is None:
-        values = {}
-        for fd in view["fields"]:
-            fid = fd["id"]
-            if fid in draft:
-                values[fid] = draft[fid]
-            elif fid in data:
-                values[fid] = data[fid]
-            elif fd.get("default") not in (None, ""):
-                values[fid] = fd["default"]
+        values = {fd["id"]: fd["value"] for fd in view["fields"] if fd["value"] is not None}
+    # the form's first decision (decision, *_decision or property buttons=true) is a row of buttons
     buttons_done = False
     for fd in view["fields"]:
-        fd["columns"] = [c.as_dict() for c in tables.columns_of(fd)] if fd["type"] == "json" else []
-        picker_role = (fd.get("properties") or {}).get("users_of_role")
-        fd["user_choices"] = queries.users_with_role(ro_uow(), picker_role) if picker_role else None
-        # the form's decision (decision, *_decision or property buttons=true) is a row of buttons
-        wants = fd["id"] == "decision" or fd["id"].endswith("_decision") or \
-            str(fd.get("properties", {}).get("buttons", "")).lower() == "true"
-        fd["is_decision"] = fd["type"] == "enum" and wants and not buttons_done and not fd.get("readonly")
-        buttons_done = buttons_done or fd["is_decision"]
+        fd["decision"] = fd["decision"] and not buttons_done
+        buttons_done = buttons_done or fd["decision"]
     errors = errors or []
     holder_id = view.get("assignee_id")
     instance = queries.instance_view_by_id(ro_uow(), view["instance_id"])
@@ -148,7 +141,7 @@ def render_task(task_id: str, values: dict[str, Any] | None = None, errors: list
         "open_tasks": open_tasks,
         "due": lists.due_info(_parse_dt(view.get("due_at")), _now()),
         "urged_today": lists.urged_today(ro_uow(), task_id, holder_id),
-        "has_decision": any(fd["is_decision"] for fd in view["fields"]),
+        "has_decision": buttons_done,
         "needs_opinion": any(fd["id"] == "opinion" for fd in view["fields"]),
     }
     me: dict[str, Any] = next((t for t in open_tasks if t["id"] == task_id), {})
@@ -194,39 +187,41 @@ def task_page(task_id: str):
 @bp.post("/tasks/<task_id>")
 @login_required
 def task_submit(task_id: str):
+    """The form's submit button: the same use case as ``POST /api/v1/tasks/{id}/complete``."""
     user = _user()
-    view = queries.get_task(ro_uow(), user, task_id)
-    values, parse_errors = form_values(view["fields"])
+    values = form_values(queries.task_fields(ro_uow(), user, task_id))
     if request.form.get("_action") == "draft":
         verbs.save_draft(uow(), actor_of(user), task_id, values)
-        flash("草稿已保存", "ok")
+        flash(_("草稿已保存"), "ok")
         return redirect(url_for("tasks.task_page", task_id=task_id))
-    if parse_errors:
-        return render_task(task_id, values, parse_errors, 422)
     version = request.form.get("_version")
     try:
-        submit.submit_task(uow(), actor_of(user), task_id, values,
-                           int(version) if version and version.isdigit() else None)
+        done = completion.complete_task(uow(), actor_of(user), task_id, values,
+                                        int(version) if version and version.isdigit() else None)
     except Invalid as exc:
         return render_task(task_id, values, exc.errors or [{"field": "_form", "message": exc.message}], 422)
-    flash(f"已提交：{view['name']}", "ok")
+    if done.repeated:
+        flash(_("已提交，但流程要求补充后重新办理：") + "；".join(r["message"] for r in done.reasons), "error")
+        return redirect(url_for("tasks.task_page", task_id=done.next_tasks[0]["id"]))
+    nxt = "、".join(f"{t['name']}（{t['assignee'] or _('待认领')}）" for t in done.next_tasks)
+    flash(_("已提交。") + (_("下一步：") + nxt if nxt else _("本件已办结。")), "ok")
     return redirect(url_for("tasks.task_list", which="mine"))
 
 
 # ------------------------------------------------------------------ tables: template and import
 
-def _table_field(task_id: str, field_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    view = queries.get_task(ro_uow(), _user(), task_id)
-    for fd in view["fields"]:
-        if fd["id"] == field_id and fd["type"] == "json" and tables.columns_of(fd):
-            return view, fd
-    raise NotFound(f"the form of task {task_id} has no table '{field_id}'")
+def _table_field(task_id: str, field_id: str) -> tuple[list[FieldDef], FieldDef]:
+    fields = queries.task_fields(ro_uow(), _user(), task_id)
+    for fd in fields:
+        if fd.id == field_id and fd.columns:
+            return fields, fd
+    raise NotFound(_("表单中没有这个表格"), code="table_not_found")
 
 
 @bp.get("/tasks/<task_id>/tables/<field_id>/template.<any(xlsx, csv):ext>")
 @login_required
 def table_template(task_id: str, field_id: str, ext: str):
-    _, fd = _table_field(task_id, field_id)
+    _fields, fd = _table_field(task_id, field_id)
     if ext == "xlsx":
         body, mime = tables.template_xlsx(fd), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
@@ -241,19 +236,20 @@ def table_import(task_id: str, field_id: str):
     """The import button belongs to the task form: what was typed is kept (saved as draft) and the
     imported rows replace the table — or nothing changes and the row errors are shown."""
     user = _user()
-    view, fd = _table_field(task_id, field_id)
-    values, _ = form_values(view["fields"])
+    fields, fd = _table_field(task_id, field_id)
+    values = form_values(fields)
     upload = request.files.get(f"import_{field_id}")
     if upload is None or not upload.filename:
-        err = [{"field": field_id, "message": f"{fd['label']}：请选择要导入的 Excel（.xlsx）或 CSV 文件"}]
+        err = [field_error(field_id, "required", "{label}：请选择要导入的 Excel（.xlsx）或 CSV 文件", label=fd.label)]
         return render_task(task_id, values, err, 422)
     rows, errors = tables.import_rows(fd, upload.filename, upload.read())
     if errors:
-        head = {"field": field_id, "message": f"{fd['label']}：导入失败，{len(errors)} 处错误，未导入任何行"}
+        head = field_error(field_id, "import_invalid", "{label}：导入失败，{n} 处错误，未导入任何行",
+                           label=fd.label, n=len(errors))
         return render_task(task_id, values, [head, *errors], 422)
     values[field_id] = rows
     verbs.save_draft(uow(), actor_of(user), task_id, values)
-    flash(f"{fd['label']}：已导入 {len(rows)} 行并保存草稿", "ok")
+    flash(_("{label}：已导入 {n} 行并保存草稿").format(label=fd.label, n=len(rows)), "ok")
     return redirect(url_for("tasks.task_page", task_id=task_id) + f"#field-{field_id}")
 
 
@@ -266,7 +262,7 @@ def _verb(task_id: str, fn: Callable[[], object], ok: str, to_list: bool = False
         raise
     except DomainError as exc:
         details = "；".join(e.get("message", "") for e in exc.errors) if exc.errors else ""
-        flash(f"{VERB_ERRORS.get(exc.message, exc.message)}{'：' + details if details else ''}", "error")
+        flash(f"{exc.message}{'：' + details if details else ''}", "error")
         return redirect(url_for("tasks.task_page", task_id=task_id))
     flash(ok, "ok")
     if to_list:
@@ -274,39 +270,16 @@ def _verb(task_id: str, fn: Callable[[], object], ok: str, to_list: bool = False
     return redirect(url_for("tasks.task_page", task_id=task_id))
 
 
-# Chinese for the service layer's messages that users meet on the task page
-VERB_ERRORS = {
-    "this task is not in your queue": "这不是您队列中的任务",
-    "only the holder of a task can release it": "只有任务的办理人可以释放",
-    "this task was assigned by the process and cannot be released to a queue": "该任务由流程指定办理人，不能释放",
-    "only the holder of a task may transfer it; claim it first": "只有办理人可以转办，请先认领",
-    "only the holder of a task may delegate it; claim it first": "只有办理人可以委派，请先认领",
-    "this task is already delegated; take it back first": "该任务已委派，请先收回",
-    "this task is not delegated": "该任务没有委派",
-    "nobody holds this task yet; it waits in the queue of its role (待认领)": "该任务尚无人认领，无法催办",
-    "you hold this task yourself": "您自己就是办理人",
-    "this holder was already urged today; one urge per holder per day": "今天已催办过该办理人（每人每天一次）",
-    "choose a colleague": "请选择同事",
-    "choose at least one person": "请选择抄送对象",
-    "not a colleague of the same role and county": "所选用户不是同一角色、同一县区的同事",
-    "no such active user": "没有该用户",
-    "may not be copied": "所选用户无权查看本件",
-    "this task cannot be transferred (only county and municipal staff tasks can)": "该任务不能转办",
-    "this task cannot be delegated (only county and municipal staff tasks can)": "该任务不能委派",
-    "only the holder of the task or the municipal bureau may copy it": "只有办理人或市局可以抄送",
-}
-
-
 @bp.post("/tasks/<task_id>/claim")
 @login_required
 def task_claim(task_id: str):
-    return _verb(task_id, lambda: instances.claim_task(uow(), actor_of(_user()), task_id), "已认领，任务已进入我的待办")
+    return _verb(task_id, lambda: verbs.claim_task(uow(), actor_of(_user()), task_id), "已认领，任务已进入我的待办")
 
 
 @bp.post("/tasks/<task_id>/release")
 @login_required
 def task_release(task_id: str):
-    return _verb(task_id, lambda: instances.unclaim_task(uow(), actor_of(_user()), task_id), "已释放，任务回到待认领")
+    return _verb(task_id, lambda: verbs.unclaim_task(uow(), actor_of(_user()), task_id), "已释放，任务回到待认领")
 
 
 @bp.post("/tasks/<task_id>/transfer")
@@ -410,14 +383,9 @@ def instance_withdraw(instance_id: int):
     except NotFound:
         raise
     except DomainError as exc:
-        flash(VERB_ERRORS.get(exc.message, exc.message), "error")
+        flash(exc.message, "error")
         return redirect(url_for("tasks.instance_page", instance_id=instance_id))
     flash(f"已撤回 {inst['business_key']}", "ok")
     return redirect(url_for("tasks.instance_page", instance_id=instance_id))
 
 
-VERB_ERRORS.update({
-    "the county (or another person) has already acted on this case; it cannot be withdrawn":
-        "县级主管部门（或其他人）已办理，不能再撤回",
-    "this case has already ended or is suspended; it cannot be withdrawn": "该件已办结或已挂起，不能撤回",
-})

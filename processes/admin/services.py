@@ -23,12 +23,14 @@ from processes.engine.runtime import SERIALIZER, Engine, instance_variables, loo
 from processes.engine.spec import BPMN_NS, DiagramError, parse_xml
 from processes.engine.validate import ValidationResult, validate_sources
 from processes.errors import Conflict, Invalid, NotFound
-from processes.forms import fields_of, validate_form
+from processes.forms.checks import FormContext, check_form
+from processes.forms.model import fields_of
 from processes.lookups import run_lookup
 from processes.models import ProcessDefinition, ProcessInstance, TaskIndex, User
 from processes.services.core import Actor, lock_instance, record, run_engine, save
 from processes.services.deploy import decision_ids, decision_refs, deploy_file, latest_decision_files
 from processes.services.users import hash_password
+from processes.tasks.complete import users_of_role
 from processes.vocabulary import OPEN_STATES, USER_ROLES, Role
 
 
@@ -411,8 +413,9 @@ def run_scenario(uow: UnitOfWork, actor: Actor, sources: dict[str, str], scenari
                 ok = False
                 break
             task = match[0]
-            values, errors = validate_form(fields_of(getattr(task.task_spec, "form", None)),
-                                           dict(step.get("data") or {}))
+            form_ctx = FormContext(users=lambda role: users_of_role(uow, role))
+            values, errors = check_form(fields_of(getattr(task.task_spec, "form", None)),
+                                        dict(step.get("data") or {}), form_ctx)
             if errors:
                 res.failures.append({"step": f"task {i + 1}", "element_id": eid, "line": None,
                                      "message": "form errors: " + "; ".join(f"{e.get('field')}: {e.get('message')}"

@@ -22,7 +22,8 @@ from processes.access import (
 from processes.clock import CST
 from processes.db import UnitOfWork
 from processes.errors import Conflict, Forbidden, Invalid, NotFound
-from processes.forms import fields_of, validate_form
+from processes.forms.checks import Materials, check_form
+from processes.forms.model import fields_of
 from processes.models import AuditEntry, ProcessDefinition, ProcessInstance, TaskIndex
 from processes.recognition.models import (
     REGISTER_STATUSES,
@@ -162,7 +163,7 @@ def save_draft(uow: UnitOfWork, actor: Actor, business_key: str, data: dict[str,
         parsed = uow.runtime.engine.parsed(definition.id, definition.sources, definition.key)
         spec = next((sp.task_specs[row.element_id] for sp in [parsed.spec, *parsed.subprocess_specs.values()]
                      if row.element_id in sp.task_specs), None)
-        values, errors = validate_form(fields_of(getattr(spec, "form", None)), dict(data), partial=True)
+        values, errors = check_form(fields_of(getattr(spec, "form", None)), dict(data), partial=True)
         if errors:
             raise Invalid("草稿中有填写错误", errors)
         row.draft = {**(row.draft or {}), **values}
@@ -258,6 +259,21 @@ def _sniff(content: bytes) -> tuple[str, str] | None:
         if content.startswith(magic):
             return mime, ext
     return None
+
+
+ACCEPTED_TYPES = sorted({mime for _, mime, _ in MIME_BY_MAGIC})
+
+
+def materials_of_instance(uow: UnitOfWork, instance: ProcessInstance) -> Materials:
+    """Art. 12: the materials of the application behind ``instance`` (what a task requiring them is
+    checked against before it completes)."""
+    uploaded = {m.mkey: {"file_name": m.file_name, "size": m.size, "mime": m.mime,
+                         "uploaded_at": m.uploaded_at.isoformat()}
+                for m in uow.s.scalars(select(Material).join(Application, Application.id == Material.application_id)
+                                       .where(Application.instance_id == instance.id))}
+    names = {k: v for k, v in MATERIALS.items() if k not in SYSTEM_MATERIALS}
+    return Materials(names=names, required=[], uploaded=uploaded, accepted=ACCEPTED_TYPES,
+                     max_bytes=int(uow.runtime.settings.upload_max_mb) * 1024 * 1024)
 
 
 def upload_material(uow: UnitOfWork, actor: Actor, business_key: str, mkey: str, file_name: str,

@@ -20,9 +20,12 @@ from processes.clock import CST
 from processes.db import UnitOfWork
 from processes.engine.runtime import SERIALIZER_VERSION, lookups_from
 from processes.engine.service_task import HandlerError
-from processes.errors import Conflict, NotFound
+from processes.errors import Conflict, DomainError, NotFound
+from processes.forms.checks import Materials
 from processes.lookups import run_lookup
-from processes.models import ProcessDefinition, ProcessInstance, User
+from processes.messages import t
+from processes.models import ProcessDefinition, ProcessInstance, TaskIndex, User
+from processes.vocabulary import InstanceState
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +58,11 @@ class Actor:
     username: str
     role: str
     county: str | None = None
+    display_name: str = ""
 
     @classmethod
     def of(cls, user: User) -> Actor:
-        return cls(user.id, user.username, user.role, user.county)
+        return cls(user.id, user.username, user.role, user.county, user.display_name or user.username)
 
 
 SYSTEM = Actor(None, "system", "system")
@@ -77,6 +81,10 @@ START_RULES: dict[str, StartRule] = {}
 # and with the person who decided: (process key, element id) → [fn(uow, actor, loaded)].
 CompletionRule = Callable[["UnitOfWork", "Actor", "Loaded"], None]
 COMPLETION_RULES: dict[tuple[str, str], list[CompletionRule]] = {}
+# Materials: what an area's instance has uploaded (names, uploads, accepted types, size limit), for the
+# tasks whose diagram requires materials (task property ``materials``): process key → fn(uow, instance).
+MaterialsOf = Callable[["UnitOfWork", ProcessInstance], Materials]
+MATERIALS_OF: dict[str, MaterialsOf] = {}
 
 
 def register(registry: dict[Any, list[Any]], key: Any, fn: Any) -> None:
@@ -127,6 +135,38 @@ def lock_instance(uow: UnitOfWork, instance_id: int) -> Loaded:
     if instance is None:
         raise NotFound(f"process instance {instance_id} does not exist")
     return Loaded(uow, instance, definition_by_id(uow, instance.definition_id))
+
+
+def lock_task(uow: UnitOfWork, task_id: str) -> tuple[Loaded, TaskIndex]:
+    """The open task ``task_id`` and its instance, locked for this transaction.
+
+    404 for a task that never existed; 409 for one that was open and has been completed meanwhile
+    (the loser of two simultaneous completions gets 409 on both databases: on SQLite the write
+    transaction began after the winner committed, on PostgreSQL the row is re-read under the lock).
+    """
+    row = uow.s.scalars(st.TASK_BY_ID, {"task_id": task_id}).first()
+    if row is None:
+        raise _gone(uow, task_id)
+    loaded = lock_instance(uow, row.instance_id)
+    if uow.is_postgres:
+        uow.s.expire(row)
+        fresh = uow.s.scalars(st.TASK_BY_ID, {"task_id": task_id}).first()
+        if fresh is None:
+            raise _gone(uow, task_id)
+        row = fresh
+    if loaded.instance.state == InstanceState.SUSPENDED:
+        raise Conflict(t("该业务已挂起，暂不能办理"), code="instance_suspended")
+    if loaded.instance.state == InstanceState.TERMINATED:
+        raise Conflict(t("该业务已终止"), code="instance_terminated")
+    return loaded, row
+
+
+def _gone(uow: UnitOfWork, task_id: str) -> DomainError:
+    """Completed (by the audit trail) → 409; never existed → 404."""
+    done = uow.s.execute(st.TASK_COMPLETED_BY, {"task_id": task_id}).first()
+    if done is not None:
+        return Conflict(t("该任务已由 {who} 办理完成", who=done.actor), code="task_completed")
+    return NotFound(t("任务不存在或已办结"), code="task_not_found")
 
 
 def definition_by_id(uow: UnitOfWork, definition_id: int) -> ProcessDefinition:
@@ -239,32 +279,36 @@ def _refresh_task_index(loaded: Loaded, user_tasks: list[Any], now: datetime) ->
     uow = loaded.uow
     inst = loaded.instance
     existing = set(uow.s.execute(st.TASK_IDS_OF_INSTANCE, {"iid": inst.id}).scalars())
-    wanted = {t.task_id: t for t in user_tasks}
+    wanted = {u.task_id: u for u in user_tasks}
     gone = [tid for tid in existing if tid not in wanted]
     if gone:
         uow.s.execute(st.DELETE_TASKS, {"ids": gone})
-    new = [t for tid, t in wanted.items() if tid not in existing]
+        # the rows are deleted behind the ORM's back: forget their objects, or a new row that gets a
+        # deleted row's primary key (SQLite reuses rowids) would come back as the stale object
+        for obj in [o for o in uow.s.identity_map.values() if isinstance(o, TaskIndex) and o.task_id in gone]:
+            uow.s.expunge(obj)
+    new = [u for tid, u in wanted.items() if tid not in existing]
     if not new:
         return
     usernames: dict[str, int] = {}
     rows: list[dict[str, Any]] = []
-    for t in new:
-        ext = t.extensions
-        role = role_for(t.lane, ext)
+    for info in new:
+        ext = info.extensions
+        role = role_for(info.lane, ext)
         assignee_name: str | None = None
         if ext.get("assignee"):
             try:
-                assignee_name = loaded.script_engine.environment.evaluate(ext["assignee"], dict(t.data))
+                assignee_name = loaded.script_engine.environment.evaluate(ext["assignee"], dict(info.data))
             except Exception:  # noqa: BLE001 - a bad expression leaves the task in the role's pool
-                log.warning("assignee expression failed on %s", t.element_id)
+                log.warning("assignee expression failed on %s", info.element_id)
         elif role == "applicant":
-            assignee_name = t.data.get("initiator")
+            assignee_name = info.data.get("initiator")
         due = None
         if ext.get("due"):
             try:
-                due = _due_from(loaded.script_engine.environment.evaluate(ext["due"], dict(t.data)))
+                due = _due_from(loaded.script_engine.environment.evaluate(ext["due"], dict(info.data)))
             except Exception:  # noqa: BLE001
-                log.warning("due expression failed on %s", t.element_id)
+                log.warning("due expression failed on %s", info.element_id)
         assignee_id = None
         if assignee_name:
             assignee_name = str(assignee_name)
@@ -279,10 +323,10 @@ def _refresh_task_index(loaded: Loaded, user_tasks: list[Any], now: datetime) ->
                     usernames[assignee_name] = uid
             assignee_id = usernames.get(assignee_name)
         rows.append(dict(
-            task_id=t.task_id, instance_id=inst.id, element_id=t.element_id, name=t.name, lane=t.lane,
+            task_id=info.task_id, instance_id=inst.id, element_id=info.element_id, name=info.name, lane=info.lane,
             role=role, county=inst.county, assignee_id=assignee_id,
             candidates=[assignee_name] if assignee_name else [], pool=assignee_name is None, draft=None,
-            due_at=due, form_key=t.form_key, process_key=inst.process_key, business_key=inst.business_key,
+            due_at=due, form_key=info.form_key, process_key=inst.process_key, business_key=inst.business_key,
             created_at=now))
     uow.s.execute(st.INSERT_TASKS, rows)
 

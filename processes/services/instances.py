@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from uuid import UUID
 
 from lxml import etree
 from SpiffWorkflow.bpmn.util import BpmnEvent
@@ -13,14 +12,11 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from processes import statements as st
-from processes.access import may_act_on_task, may_view_instance
+from processes.access import may_view_instance
 from processes.db import UnitOfWork
 from processes.errors import Conflict, Forbidden, Invalid, NotFound
-from processes.forms import fields_of, validate_form
-from processes.models import ProcessDefinition, ProcessInstance, TaskIndex, User
+from processes.models import ProcessDefinition, ProcessInstance, User
 from processes.services.core import (
-    COMPLETION_RULES,
     START_RULES,
     Actor,
     Loaded,
@@ -106,95 +102,6 @@ def start_instance(uow: UnitOfWork, actor: Actor, process_key: str, business_key
             record(uow, actor, "instance.incident", inst.id, element_id=incident.get("element_id"), data=incident)
         uow.commit()
         return inst
-
-
-def _task_row(uow: UnitOfWork, task_id: str) -> TaskIndex:
-    row = uow.s.scalars(st.TASK_BY_ID, {"task_id": task_id}).first()
-    if row is None:
-        raise NotFound(f"task {task_id} is not open (it does not exist or was already completed)")
-    return row
-
-
-def _lock_for_task(uow: UnitOfWork, task_id: str) -> tuple[Loaded, TaskIndex]:
-    row = _task_row(uow, task_id)
-    loaded = lock_instance(uow, row.instance_id)
-    if uow.is_postgres:
-        # re-read under the row lock: a concurrent completion may have removed it meanwhile (on SQLite
-        # the transaction holds the write lock since BEGIN IMMEDIATE, so the first read is current)
-        uow.s.expire(row)
-        fresh = uow.s.scalars(st.TASK_BY_ID, {"task_id": task_id}).first()
-        if fresh is None:
-            raise Conflict(f"task {task_id} was completed by someone else")
-        row = fresh
-    if loaded.instance.state == "suspended":
-        raise Conflict(f"instance {loaded.instance.id} is suspended")
-    if loaded.instance.state == "terminated":
-        raise Conflict(f"instance {loaded.instance.id} is terminated")
-    return loaded, row
-
-
-def complete_task(uow: UnitOfWork, actor: Actor, task_id: str, data: Mapping[str, Any],
-                  expected_version: int | None = None) -> ProcessInstance:
-    with uow:
-        user = _user(uow, actor)
-        loaded, row = _lock_for_task(uow, task_id)
-        if not may_act_on_task(user, row):
-            raise Forbidden("this task is not yours to complete")
-        if row.assignee_id is None and row.pool:
-            pass  # completing an unclaimed pool task claims it implicitly
-        if expected_version is not None and expected_version != loaded.instance.lock_version:
-            raise Conflict(f"instance {loaded.instance.id} is at version {loaded.instance.lock_version}, "
-                           f"not {expected_version}; reload and try again")
-        task = loaded.wf.get_task_from_id(UUID(task_id))
-        if task is None or task.state != TaskState.READY:
-            raise Conflict(f"task {task_id} is no longer ready")
-        values, errors = validate_form(fields_of(getattr(task.task_spec, "form", None)), dict(data))
-        if errors:
-            raise Invalid("the form has errors", errors)
-        task.set_data(**values)
-        task.run()
-        incident = run_engine(loaded)
-        save(loaded, incident)
-        for rule in COMPLETION_RULES.get((loaded.instance.process_key, row.element_id), ()):
-            rule(uow, actor, loaded)
-        record(uow, actor, "task.completed", loaded.instance.id, task_id, row.element_id,
-               data={"name": row.name, "values": values})
-        if incident:
-            record(uow, actor, "instance.incident", loaded.instance.id, element_id=incident.get("element_id"),
-                   data=incident)
-        uow.commit()
-        return loaded.instance
-
-
-def claim_task(uow: UnitOfWork, actor: Actor, task_id: str) -> TaskIndex:
-    with uow:
-        user = _user(uow, actor)
-        loaded, row = _lock_for_task(uow, task_id)
-        if row.assignee_id == user.id:
-            return row
-        if row.assignee_id is not None:
-            holder = uow.s.get(User, row.assignee_id)
-            raise Conflict(f"task already claimed by {holder.username if holder else row.assignee_id}")
-        if not may_act_on_task(user, row):
-            raise Forbidden("this task is not in your queue")
-        row.assignee_id = user.id
-        record(uow, actor, "task.claimed", loaded.instance.id, task_id, row.element_id)
-        uow.commit()
-        return row
-
-
-def unclaim_task(uow: UnitOfWork, actor: Actor, task_id: str) -> TaskIndex:
-    with uow:
-        user = _user(uow, actor)
-        loaded, row = _lock_for_task(uow, task_id)
-        if row.assignee_id != user.id and user.role != "admin":
-            raise Forbidden("only the holder of a task can release it")
-        if not row.pool:
-            raise Conflict("this task was assigned by the process and cannot be released to a queue")
-        row.assignee_id = None
-        record(uow, actor, "task.released", loaded.instance.id, task_id, row.element_id)
-        uow.commit()
-        return row
 
 
 def correlate_message(uow: UnitOfWork, actor: Actor, name: str, business_key: str,

@@ -19,10 +19,10 @@ from processes.models import TaskIndex, User
 from processes.recognition.models import PlatformRegister
 from processes.runtime import Runtime
 from processes.services.core import Actor
-from processes.services.instances import complete_task
 from processes.supervision.hooks import local_day
 from processes.supervision.models import CountyAggregate, PlatformAccount, QuarterlyReport
 from processes.supervision.services import PROCESS_KEYS, _deployed, start_quarter
+from processes.tasks.complete import complete_task
 
 FORM = {"smes_served": 36, "activities": 4, "trainees": 210, "financing_yi": 0.8, "fees_wan": 18.5,
         "low_fee_share": 22.0, "satisfaction_rate": 94.5}

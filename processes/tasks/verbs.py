@@ -26,58 +26,81 @@ from processes.access import (
 from processes.clock import CST
 from processes.db import UnitOfWork
 from processes.errors import Conflict, Forbidden, Invalid, NotFound
+from processes.messages import field_error, t
 from processes.models import AuditEntry, ProcessInstance, TaskIndex, User
 from processes.notifications import services as notifications
-from processes.services.core import Actor, lock_instance, record, save
+from processes.services.core import Actor, lock_instance, lock_task, record, save
+from processes.tasks.complete import acting_user, check_may_act
 from processes.tasks.models import TaskCopy, TaskDelegation, TaskUrge
 from processes.vocabulary import STAFF_ROLES, InstanceState, Role
 
 log = logging.getLogger(__name__)
 
-# a decision value that sends the case back to the applicant (退回补正), whatever the field is called
-RETURN_VALUES = ("return", "returned", "supplement")
 WITHDRAWABLE = (InstanceState.RUNNING, InstanceState.WAITING)
-
-
-def acting_user(uow: UnitOfWork, actor: Actor) -> User:
-    user = uow.s.get(User, actor.id) if actor.id is not None else None
-    if user is None or not user.active:
-        raise Forbidden("unknown or deactivated user")
-    return user
 
 
 def _row(uow: UnitOfWork, task_id: str) -> TaskIndex:
     row = uow.s.scalars(select(TaskIndex).where(TaskIndex.task_id == task_id)).first()
     if row is None:
-        raise NotFound(f"task {task_id} is not open (it does not exist or was already completed)")
+        raise NotFound(t("任务不存在或已办结"), code="task_not_found")
     return row
 
 
 def _locked_row(uow: UnitOfWork, task_id: str) -> TaskIndex:
-    """The task's row re-read while holding the instance lock (a completion may race us)."""
-    row = _row(uow, task_id)
-    lock_instance(uow, row.instance_id)
-    uow.s.expire(row)
-    fresh = uow.s.scalars(select(TaskIndex).where(TaskIndex.task_id == task_id)).first()
-    if fresh is None:
-        raise Conflict(f"task {task_id} was completed by someone else")
-    return fresh
+    """The task's row read under the instance lock (a completion may race us: 409)."""
+    return lock_task(uow, task_id)[1]
+
+
+# -- claim and release -------------------------------------------------------------------------------
+
+def claim_task(uow: UnitOfWork, actor: Actor, task_id: str) -> TaskIndex:
+    """认领: a pool task becomes the user's (409 when someone else took it first)."""
+    with uow:
+        user = acting_user(actor)
+        loaded, row = lock_task(uow, task_id)
+        if row.assignee_id == user.id:
+            return row
+        if row.assignee_id is not None and may_view_instance(user, loaded.instance):
+            holder = uow.s.get(User, row.assignee_id)
+            raise Conflict(t("该任务已由 {who} 认领", who=holder.display_name if holder else row.assignee_id),
+                           code="task_taken")
+        check_may_act(uow, user, loaded, row)
+        row.assignee_id = user.id
+        record(uow, actor, "task.claimed", loaded.instance.id, task_id, row.element_id)
+        uow.commit()
+        return row
+
+
+def unclaim_task(uow: UnitOfWork, actor: Actor, task_id: str) -> TaskIndex:
+    """释放: the holder puts a pool task back in the queue of its role."""
+    with uow:
+        user = acting_user(actor)
+        loaded, row = lock_task(uow, task_id)
+        if row.assignee_id != user.id and user.role != Role.ADMIN:
+            raise Forbidden(t("只有任务的办理人可以释放"), code="not_holder")
+        if not row.pool:
+            raise Conflict(t("该任务由流程指定办理人，不能释放"), code="assigned_by_process")
+        row.assignee_id = None
+        record(uow, actor, "task.released", loaded.instance.id, task_id, row.element_id)
+        uow.commit()
+        return row
 
 
 def _colleague(uow: UnitOfWork, user: User, row: TaskIndex, target: str | int | None) -> User:
     if target in (None, ""):
-        raise Invalid("choose a colleague", [{"field": "to", "message": "请选择同事"}])
+        raise Invalid(t("请选择同事"), [field_error("to", "required", "请选择同事")])
     stmt = select(User).where(User.id == int(target)) if isinstance(target, int) or str(target).isdigit() \
         else select(User).where(User.username == str(target))
     other = uow.s.scalars(stmt).first()
     if other is None or not other.active:
-        raise Invalid("no such active user", [{"field": "to", "message": f"没有可用的用户 {target}"}])
+        raise Invalid(t("没有该用户"), [field_error("to", "user_unknown", "没有可用的用户 {who}",
+                                                    who=str(target)[:40])])
     if other.id == user.id:
-        raise Invalid("choose someone else", [{"field": "to", "message": "不能选择自己"}])
+        raise Invalid(t("不能选择自己"), [field_error("to", "self", "不能选择自己")])
     if not is_colleague(other, row.role, row.county):
         who = other.display_name or other.username
-        raise Invalid("not a colleague of the same role and county",
-                      [{"field": "to", "message": f"{who} 不是同一角色、同一县区的同事"}])
+        raise Invalid(t("所选用户不是同一角色、同一县区的同事"),
+                      [field_error("to", "not_colleague", "{who} 不是同一角色、同一县区的同事", who=who)])
     return other
 
 
@@ -121,12 +144,12 @@ def save_draft(uow: UnitOfWork, actor: Actor, task_id: str, data: dict[str, Any]
     """Keep what the user typed so far (the application takes long to fill). No validation: a
     draft may be incomplete or even wrong; the submission is checked."""
     if not isinstance(data, dict):
-        raise Invalid("a draft must be an object", [{"field": "data", "message": "应为对象"}])
+        raise Invalid(t("草稿应为对象"), [field_error("data", "not_object", "应为对象")])
     with uow:
-        user = acting_user(uow, actor)
+        user = acting_user(actor)
         row = _locked_row(uow, task_id)
         if not may_act_on_task(user, row):
-            raise Forbidden("only the holder of a task may save a draft of it")
+            raise Forbidden(t("只有办理人可以保存草稿"), code="not_holder")
         row.draft = {k: v for k, v in data.items() if isinstance(k, str) and not k.startswith("_")}
         row.draft["_saved_at"] = uow.runtime.now().isoformat()
         row.draft["_saved_by"] = user.username
@@ -139,12 +162,12 @@ def save_draft(uow: UnitOfWork, actor: Actor, task_id: str, data: dict[str, Any]
 def transfer(uow: UnitOfWork, actor: Actor, task_id: str, to: str | int, note: str = "") -> TaskIndex:
     """转办: the holder hands the task for good to a colleague of the same role and county."""
     with uow:
-        user = acting_user(uow, actor)
+        user = acting_user(actor)
         row = _locked_row(uow, task_id)
         if row.role not in STAFF_ROLES:
-            raise Conflict("this task cannot be transferred (only county and municipal staff tasks can)")
+            raise Conflict(t("该任务不能转办（只有县级和市局人员的任务可以转办）"), code="not_transferable")
         if not may_hand_over(user, row.assignee_id, user.id, row.role):
-            raise Forbidden("only the holder of a task may transfer it; claim it first")
+            raise Forbidden(t("只有办理人可以转办，请先认领"), code="not_holder")
         other = _colleague(uow, user, row, to)
         row.assignee_id = other.id
         uow.s.execute(delete(TaskDelegation).where(TaskDelegation.task_id == task_id))
@@ -160,14 +183,14 @@ def delegate(uow: UnitOfWork, actor: Actor, task_id: str, to: str | int, note: s
     """委派: the holder lends the task to a colleague and may take it back (or get it back when
     the colleague returns it). The colleague may complete it meanwhile."""
     with uow:
-        user = acting_user(uow, actor)
+        user = acting_user(actor)
         row = _locked_row(uow, task_id)
         if row.role not in STAFF_ROLES:
-            raise Conflict("this task cannot be delegated (only county and municipal staff tasks can)")
+            raise Conflict(t("该任务不能委派（只有县级和市局人员的任务可以委派）"), code="not_delegable")
         if row.assignee_id != user.id:  # a delegation is lent by the holder, never by an admin
-            raise Forbidden("only the holder of a task may delegate it; claim it first")
+            raise Forbidden(t("只有办理人可以委派，请先认领"), code="not_holder")
         if uow.s.scalars(select(TaskDelegation).where(TaskDelegation.task_id == task_id)).first():
-            raise Conflict("this task is already delegated; take it back first")
+            raise Conflict(t("该任务已委派，请先收回"), code="already_delegated")
         other = _colleague(uow, user, row, to)
         uow.s.add(TaskDelegation(task_id=task_id, instance_id=row.instance_id, owner_id=user.id,
                                  delegate_id=other.id, created_at=uow.runtime.now()))
@@ -183,13 +206,13 @@ def delegate(uow: UnitOfWork, actor: Actor, task_id: str, to: str | int, note: s
 def take_back(uow: UnitOfWork, actor: Actor, task_id: str) -> TaskIndex:
     """The owner takes a delegated task back, or the delegate gives it back (交还)."""
     with uow:
-        user = acting_user(uow, actor)
+        user = acting_user(actor)
         row = _locked_row(uow, task_id)
         d = uow.s.scalars(select(TaskDelegation).where(TaskDelegation.task_id == task_id)).first()
         if d is None:
-            raise Conflict("this task is not delegated")
+            raise Conflict(t("该任务没有委派"), code="not_delegated")
         if user.id not in (d.owner_id, d.delegate_id):
-            raise Forbidden("only the owner or the delegate may end a delegation")
+            raise Forbidden(t("只有委派人或被委派人可以结束委派"), code="not_in_delegation")
         owner = uow.s.get(User, d.owner_id)
         row.assignee_id = d.owner_id
         uow.s.delete(d)
@@ -219,15 +242,15 @@ def delegation_of(uow: UnitOfWork, task_id: str) -> dict[str, Any] | None:
 def copy(uow: UnitOfWork, actor: Actor, task_id: str, to: list[str | int], note: str = "") -> list[TaskCopy]:
     """抄送: the people copied may read the instance (summary and timeline), nothing more."""
     if not to:
-        raise Invalid("choose at least one person", [{"field": "to", "message": "请选择抄送对象"}])
+        raise Invalid(t("请选择抄送对象"), [field_error("to", "required", "请选择抄送对象")])
     with uow:
-        user = acting_user(uow, actor)
+        user = acting_user(actor)
         row = _row(uow, task_id)
         inst = uow.s.get(ProcessInstance, row.instance_id)
         assert inst is not None
         if not allowed(user, Permission.COPY_TASKS) or not (may_act_on_task(user, row)
                                                              or allowed(user, Permission.SEE_ALL_INSTANCES)):
-            raise Forbidden("only the holder of the task or the municipal bureau may copy it")
+            raise Forbidden(t("只有办理人或市局可以抄送"), code="may_not_copy")
         now = uow.runtime.now()
         made: list[TaskCopy] = []
         names = []
@@ -236,10 +259,12 @@ def copy(uow: UnitOfWork, actor: Actor, task_id: str, to: list[str | int], note:
                 else select(User).where(User.username == str(target))
             other = uow.s.scalars(stmt).first()
             if other is None or not other.active:
-                raise Invalid("no such active user", [{"field": "to", "message": f"没有可用的用户 {target}"}])
+                raise Invalid(t("没有该用户"), [field_error("to", "user_unknown", "没有可用的用户 {who}",
+                                                            who=str(target)[:40])])
             if not may_be_copied(other, inst.county):
-                raise Invalid("may not be copied", [{"field": "to", "message":
-                                                     f"{other.display_name or other.username} 无权查看本件，不能抄送"}])
+                who = other.display_name or other.username
+                raise Invalid(t("所选用户无权查看本件"),
+                              [field_error("to", "may_not_see", "{who} 无权查看本件，不能抄送", who=who)])
             if uow.s.scalars(select(TaskCopy).where(TaskCopy.task_id == task_id,
                                                     TaskCopy.user_id == other.id)).first():
                 continue
@@ -264,21 +289,21 @@ def copy(uow: UnitOfWork, actor: Actor, task_id: str, to: list[str | int], note:
 def urge(uow: UnitOfWork, actor: Actor, task_id: str, note: str = "") -> TaskUrge:
     """催办: remind the current holder; at most once per holder per day (CST)."""
     with uow:
-        user = acting_user(uow, actor)
+        user = acting_user(actor)
         row = _row(uow, task_id)
         inst = uow.s.get(ProcessInstance, row.instance_id)
         assert inst is not None
         if not may_view_instance(user, inst) or not allowed(user, Permission.URGE):
-            raise NotFound(f"task {task_id} is not open (it does not exist or was already completed)")
+            raise NotFound(t("任务不存在或已办结"), code="task_not_found")
         if row.assignee_id is None:
-            raise Conflict("nobody holds this task yet; it waits in the queue of its role (待认领)")
+            raise Conflict(t("该任务尚无人认领，无法催办"), code="nobody_holds")
         if row.assignee_id == user.id:
-            raise Conflict("you hold this task yourself")
+            raise Conflict(t("您自己就是办理人"), code="self")
         now = uow.runtime.now()
         day = now.astimezone(CST).date().isoformat()
         if uow.s.scalars(select(TaskUrge).where(TaskUrge.task_id == task_id, TaskUrge.holder_id == row.assignee_id,
                                                 TaskUrge.day == day)).first():
-            raise Conflict("this holder was already urged today; one urge per holder per day")
+            raise Conflict(t("今天已催办过该办理人（每人每天一次）"), code="urged_today")
         u = TaskUrge(instance_id=row.instance_id, task_id=task_id, holder_id=row.assignee_id, by_id=user.id,
                      day=day, note=note, created_at=now)
         uow.s.add(u)
@@ -289,7 +314,7 @@ def urge(uow: UnitOfWork, actor: Actor, task_id: str, note: str = "") -> TaskUrg
         try:
             uow.s.flush()
         except IntegrityError:
-            raise Conflict("this holder was already urged today; one urge per holder per day") from None
+            raise Conflict(t("今天已催办过该办理人（每人每天一次）"), code="urged_today") from None
         notify_user(uow, row.assignee_id, "urged", f"催办：{row.name}", f"{user.display_name} 催办 {row.business_key}"
                 f" 的“{row.name}”。{note}", f"/tasks/{task_id}", row.instance_id, task_id)
         uow.commit()
@@ -303,18 +328,18 @@ def withdraw(uow: UnitOfWork, actor: Actor, instance_id: int, reason: str = "") 
     (no step completed or claimed by another person). A diagram with its own withdrawal (the
     recognition process: message ``withdraw``) is handled by its area's service instead."""
     with uow:
-        user = acting_user(uow, actor)
+        user = acting_user(actor)
         loaded = lock_instance(uow, instance_id)
         inst = loaded.instance
         if inst.started_by != user.id:
-            raise NotFound(f"process instance {instance_id} does not exist or is not visible to you")
+            raise NotFound(t("业务不存在或无权查看"), code="instance_not_found")
         if inst.state not in WITHDRAWABLE:
-            raise Conflict("this case has already ended or is suspended; it cannot be withdrawn")
+            raise Conflict(t("该件已办结或已挂起，不能撤回"), code="not_withdrawable")
         others = uow.s.scalar(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.instance_id == instance_id, AuditEntry.action.in_(("task.completed", "task.claimed")),
             AuditEntry.actor_id != user.id))
         if others:
-            raise Conflict("the county (or another person) has already acted on this case; it cannot be withdrawn")
+            raise Conflict(t("县级主管部门（或其他人）已办理，不能再撤回"), code="acted_on")
         loaded.wf.cancel()
         inst.state = InstanceState.TERMINATED
         save(loaded)

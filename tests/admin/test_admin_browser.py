@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.admin.helpers import start
 from tests.support.diagrams import ADMIN_V1 as V1
@@ -24,8 +25,9 @@ def test_admin_filters_opens_instance_and_sees_coloured_diagram(api, admin_page,
     page.goto(page.base + "/admin/instances")
     page.select_option("select[name=county]", "gaoxin")
     page.click("form.filters button[type=submit]")
+    page.wait_for_url("**county=gaoxin**")
     rows = page.locator("[data-testid=instances] tbody tr")
-    assert rows.count() == 1
+    expect(rows).to_have_count(1)
     rows.first.locator("a").first.click()
     page.wait_for_url(f"**/admin/instances/{inst['id']}")
     page.wait_for_selector("#diagram[data-rendered='1']")

@@ -37,11 +37,11 @@ from processes.recognition.models import PlatformRegister
 from processes.runtime import Runtime, build_runtime
 from processes.services.clock import set_clock
 from processes.services.core import SYSTEM, Actor, definition_by_id
-from processes.services.instances import complete_task
 from processes.services.users import ensure_demo_users
 from processes.settings import load_settings
 from processes.supervision.models import CountyAggregate, QuarterlyReport
 from processes.supervision.services import deploy_supervision, link_platform_user, run_supervision_jobs
+from processes.tasks.complete import complete_task
 
 REPS = int(os.environ.get("BENCH_REPS", "300"))
 FORM = {"smes_served": 30, "activities": 3, "trainees": 120, "financing_yi": 0.5, "fees_wan": 12.0,

@@ -24,7 +24,7 @@ def served_rows(count: int = 130) -> list[dict[str, Any]]:
     return [{"enterprise": f"聊城市东昌府区服务企业{i:03d}科技有限公司", "credit_code": "",
              "person": f"王{'明亮刚强伟芳娜敏静丽'[i % 10]}{i}", "post": "总经理", "phone": f"0635-8{i:06d}",
              "service": ["技术咨询与培训", "融资对接", "法律体检", "检验检测"][i % 4],
-             "satisfaction": "unsatisfied" if i % 37 == 36 else ("very_satisfied" if i % 2 else "satisfied"),
+             "satisfaction": "unsatisfied" if i % 37 == 36 else "satisfied",
              "titled": i < 12} for i in range(count)]
 
 

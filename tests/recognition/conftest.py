@@ -25,7 +25,7 @@ def credit_code(n: int) -> str:
 
 def served_list(count: int = 150, titled: int = 12) -> list[dict[str, Any]]:
     return [{"enterprise": f"聊城市服务企业{i:03d}有限公司", "person": f"联系人{i}", "post": "总经理",
-             "phone": f"0635-8{i:06d}", "service": "技术咨询与培训", "satisfaction": "very_satisfied",
+             "phone": f"0635-8{i:06d}", "service": "技术咨询与培训", "satisfaction": "satisfied",
              "titled": i < titled} for i in range(count)]
 
 
@@ -108,8 +108,8 @@ class Recognition:
         assert r.status_code == expect, r.get_json()
         return r.get_json()
 
-    def submit(self, user: str = "applicant1", **overrides: Any) -> Any:
-        return self.complete(user, "fill_application", **valid_application(**overrides))
+    def submit(self, user: str = "applicant1", expect: int = 200, **overrides: Any) -> Any:
+        return self.complete(user, "fill_application", expect=expect, **valid_application(**overrides))
 
     def apply(self, user: str = "applicant1", **overrides: Any) -> dict[str, Any]:
         """Start, upload every material, submit: the application reaches the county."""

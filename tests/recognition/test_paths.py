@@ -25,13 +25,14 @@ def test_county_declines_ends_the_application(rec, api):
 
 def test_county_recommendation_needs_a_complete_survey(rec, api):
     inst = rec.apply()
-    rec.complete("county-dongchangfu", "county_review", county_decision="recommend", county_opinion="同意推荐",
-                 survey_method="visit", survey_samples=rec.survey()[:9])
-    # back to the county with the reasons (附件1: at least 10 sampled enterprises)
-    variables = rec.variables(inst["id"])
-    assert any("至少应抽取 10 家" in e["message"] for e in variables["survey_errors"])
-    # the ratings already entered stay in the form
-    assert len(rec.variables(inst["id"])["survey_samples"]) == 9
+    task = rec.task("county-dongchangfu", "county_review")
+    body = rec.complete("county-dongchangfu", "county_review", expect=422, county_decision="recommend",
+                        county_opinion="同意推荐", survey_method="visit", survey_samples=rec.survey()[:9])
+    # refused before anything changed, naming the table (附件1: at least 10 sampled enterprises)
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("survey_samples", "min_rows")]
+    assert "至少 10 行" in body["errors"][0]["message"]
+    assert rec.task("county-dongchangfu", "county_review")["id"] == task["id"]
+    assert rec.application(inst["business_key"])["status"] == "at_county"
     rec.recommend()
     assert rec.application(inst["business_key"])["status"] == "under_review"
     variables = rec.variables(inst["id"])
@@ -91,10 +92,11 @@ def test_missing_materials_return_the_form_and_say_which(rec, api):
     inst = rec.start()
     bk = inst["business_key"]
     rec.upload_all(bk, keys=[k for k in UPLOADS if k not in ("m07", "m13")])
-    rec.submit()
-    variables = rec.variables(inst["id"])
-    assert [m["mkey"] for m in variables["materials_missing"]] == ["m07", "m13"]
-    assert "m07" in variables["materials_message"] and "第十二条" in variables["materials_message"]
+    body = rec.submit(expect=422)
+    # refused at completion, naming the materials that are missing (Art. 12); nothing changed
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("materials.m07", "material_missing"),
+                                                                  ("materials.m13", "material_missing")]
+    assert "信用中国" in body["errors"][0]["message"]
     assert rec.application(bk)["status"] == "draft"
     assert [m["mkey"] for m in api.as_user("applicant1").get(f"/api/v1/applications/{bk}/materials")
             .get_json()["missing"]] == ["m07", "m13"]
@@ -107,9 +109,10 @@ def test_supplement_twice_then_granted(rec, api):
     inst = rec.apply()
     bk = inst["business_key"]
     rec.recommend()
-    # a return for supplement needs reasons
-    rec.review(action="supplement")
-    assert any(e["field"] == "review_reasons" for e in rec.variables(inst["id"])["review_errors"])
+    # a return for supplement needs reasons: refused before anything changes
+    body = rec.review(action="supplement", expect=422)
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("review_reasons", "required_when")]
+    assert "退回补正" in body["errors"][0]["message"]
     rec.review(action="supplement", reasons="请补充上年度专项审计报告")
     assert rec.application(bk)["status"] == "supplement"
     assert rec.upload(bk, "m04", name="审计报告-补正.pdf").status_code == 201
@@ -175,9 +178,9 @@ def test_expert_panel_rejects(rec, api):
 def test_review_refuses_unknown_experts_and_can_reject(rec):
     inst = rec.apply()
     rec.recommend()
-    rec.review(experts=["expert1", "applicant2"])
-    errors = rec.variables(inst["id"])["review_errors"]
-    assert errors and "applicant2" in errors[0]["message"]
+    body = rec.review(experts=["expert1", "applicant2"], expect=422)
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("experts[1]", "user_unknown")]
+    assert "applicant2" in body["errors"][0]["message"]
     rec.review(action="reject", reasons="不具备第九条所述特色")
     app = rec.application(inst["business_key"])
     assert app["status"] == "rejected"

@@ -7,6 +7,7 @@ import threading
 from processes.errors import DomainError
 from processes.services import deploy, instances
 from processes.services.core import SYSTEM, Actor
+from processes.tasks.complete import complete_task
 from tests.support.diagrams import HERE as FIXTURES
 
 
@@ -29,7 +30,7 @@ def test_concurrent_double_completion_exactly_one_wins(runtime):
     def submit(n: int) -> None:
         barrier.wait()
         try:
-            instances.complete_task(runtime.uow(), actor, task_id, {"unit_name": f"u{n}", "total_assets_wan": n})
+            complete_task(runtime.uow(), actor, task_id, {"unit_name": f"u{n}", "total_assets_wan": n})
             results.append("ok")
         except DomainError as exc:
             results.append(type(exc).__name__)
@@ -40,9 +41,41 @@ def test_concurrent_double_completion_exactly_one_wins(runtime):
     for t in threads:
         t.join(30)
     assert sorted(results).count("ok") == 1, results
-    assert all(r in ("ok", "Conflict", "NotFound") for r in results), results
+    assert all(r in ("ok", "Conflict") for r in results), results  # the losers: 409, never 404
     with uow:
         from processes.models import AuditEntry
 
         completions = uow.s.scalars(select(AuditEntry).where(AuditEntry.action == "task.completed")).all()
     assert len(completions) == 1
+
+
+def test_a_hundred_double_completions_over_http_give_one_success_and_409s(app, runtime, api):
+    """Two clients complete one task at the same moment, a hundred times: one 2xx, the other 409."""
+    api.as_user("owner").deploy(FIXTURES / "sample.bpmn")
+    api.as_user("applicant1")
+    tasks = []
+    for _ in range(100):
+        r = api.post("/api/v1/process-instances", json={"process_key": "sample"})
+        assert r.status_code == 201, r.get_json()
+        tasks.append(r.get_json()["tasks"][0]["id"])
+    token = api.tokens["applicant1"]
+    statuses: list[tuple[int, int]] = []
+    for task_id in tasks:
+        barrier = threading.Barrier(2)
+        got: list[int] = []
+
+        def complete(n: int, task_id: str = task_id, barrier: threading.Barrier = barrier,
+                     got: list[int] = got) -> None:
+            client = app.test_client()
+            barrier.wait()
+            r = client.post(f"/api/v1/tasks/{task_id}/complete", headers={"Authorization": f"Bearer {token}"},
+                            json={"data": {"unit_name": f"单位{n}", "total_assets_wan": 300}})
+            got.append(r.status_code)
+
+        pair = [threading.Thread(target=complete, args=(n,)) for n in range(2)]
+        for th in pair:
+            th.start()
+        for th in pair:
+            th.join(60)
+        statuses.append(tuple(sorted(got)))  # type: ignore[arg-type]
+    assert statuses == [(200, 409)] * 100, sorted(set(statuses))

@@ -84,4 +84,4 @@ def test_stale_version_is_a_conflict(api):
     t = api.only_task()
     r = api.post(f"/api/v1/tasks/{t['id']}/complete", json={"data": {"unit_name": "甲", "total_assets_wan": 1},
                                                              "version": 99})
-    assert r.status_code == 409 and "version" in r.get_json()["error"]
+    assert r.status_code == 409 and r.get_json()["code"] == "stale_version"

@@ -80,11 +80,12 @@ def test_invalid_form_data_gives_field_errors_and_keeps_task(api, clock):
     assert api.only_task()["id"] == t["id"]
 
 
-def test_task_of_someone_else_is_forbidden_and_double_completion_conflicts(api, clock):
+def test_task_of_someone_else_is_not_found_and_double_completion_conflicts(api, clock):
     _start(api, clock)
     t = api.as_user("applicant1").only_task()
     r = api.as_user("applicant2").complete(t["id"], unit_name="X", total_assets_wan=1)
-    assert r.status_code == 403
+    assert r.status_code == 404  # another unit's case: not visible, not even its existence
     assert api.as_user("applicant1").complete(t["id"], unit_name="X", total_assets_wan=1).status_code == 200
     r = api.complete(t["id"], unit_name="X", total_assets_wan=1)
-    assert r.status_code == 404
+    assert r.status_code == 409 and r.get_json()["code"] == "task_completed"  # it existed and was completed
+    assert api.complete("00000000-0000-0000-0000-000000000000", unit_name="X").status_code == 404

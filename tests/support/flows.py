@@ -20,7 +20,7 @@ from processes.runtime import Runtime
 from processes.scheduler import Scheduler
 from processes.services import deploy, instances, users
 from processes.services.core import SYSTEM, Actor
-from processes.tasks import submit
+from processes.tasks import complete, verbs
 from tests.support.diagrams import COLLAB, SAMPLE
 
 
@@ -70,12 +70,12 @@ class Flow:
         return self.task(element_id).task_id
 
     def claim(self, username: str, element_id: str) -> Flow:
-        instances.claim_task(self.rt.uow(), actor(self.rt, username), self.task_id(element_id))
+        verbs.claim_task(self.rt.uow(), actor(self.rt, username), self.task_id(element_id))
         return self
 
     def do(self, username: str, element_id: str, **data: Any) -> Flow:
         """Complete the open task ``element_id`` as ``username`` (through the UI's checks)."""
-        submit.submit_task(self.rt.uow(), actor(self.rt, username), self.task_id(element_id), data)
+        complete.complete_task(self.rt.uow(), actor(self.rt, username), self.task_id(element_id), data)
         return self
 
 

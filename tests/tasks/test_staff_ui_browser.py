@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from processes.calendar.functions import current_calendar
 from processes.clock import CST
@@ -117,14 +118,16 @@ def test_excel_import_with_a_bad_row(open_session, runtime, tmp_path):
     ws = wb.active
     for i in range(1, 121):
         ws.append([f"服务企业{i:03d}", "", "否", "很满意"])
-    ws.append(["", "", "不知道", "很满意"])  # the bad row: spreadsheet row 123
+    ws.append(["", "", "不知道", "很满意"])  # the bad row: spreadsheet row 122 (row 1 is the header)
     bad = tmp_path / "served.xlsx"
     wb.save(bad)
     s.page.set_input_files("input[name=import_served_list]", str(bad))
     s.page.click("button:has-text('导入 Excel/CSV')")
+    # wait for the answer page, not for time
+    expect(s.page.get_by_test_id("error-served_list").filter(has_text="第 122 行「企业名称」")).to_have_count(1)
     errors = s.page.get_by_test_id("error-served_list").all_inner_texts()
-    assert any("第 123 行「企业名称」：必填" in e for e in errors), errors
-    assert any("第 123 行「专精特新/瞪羚」" in e for e in errors), errors
+    assert any("第 122 行「企业名称」：必填" in e for e in errors), errors
+    assert any("第 122 行「专精特新/瞪羚」" in e for e in errors), errors
     assert s.page.input_value("#in-unit_name") == "东昌府区某公共服务平台"
     s.shot("import-row-errors")
     ws.delete_rows(ws.max_row)

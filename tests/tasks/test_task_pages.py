@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from processes.tasks import tables as excel
+from processes.forms.model import FieldDef
 from tests.support.diagrams import COLLAB, SAMPLE
 from tests.support.flows import Flow, add_user, collab_at_county_review, sample_at_county_review
 from tests.support.pages import PageClient as Browser
@@ -93,7 +93,8 @@ def test_table_rows_import_with_row_errors(as_user, runtime):
                content_type="multipart/form-data")
     html = r.get_data(as_text=True)
     assert r.status_code == 422
-    assert "第 4 行「企业名称」：必填" in html and "第 4 行「专精特新/瞪羚」" in html
+    # spreadsheet row numbers: the template's header is row 1 (a Chinese header, no row of ids)
+    assert "第 3 行「企业名称」：必填" in html and "第 3 行「专精特新/瞪羚」" in html
     assert 'value="保留的名称"' in html
     good = "企业名称,credit_code,专精特新/瞪羚,满意度评价\n" + "\n".join(f"企业{i},,否,基本满意" for i in range(125))
     r = b.post(f"/tasks/{tid}/tables/served_list/import",
@@ -149,7 +150,8 @@ def test_forms_need_csrf(app, runtime):
 
 
 def test_columns_convention():
-    cols = excel.columns_of({"properties": {"columns": "year*:long:年度, revenue_wan, rating:a|b"}})
+    cols = FieldDef(id="t", label="表", type="json",
+                    properties={"columns": "year*:long:年度, revenue_wan, rating:a|b"}).columns
     assert [(c.id, c.type, c.label, c.required) for c in cols] == [
         ("year", "long", "年度", True), ("revenue_wan", "string", "营业收入（万元）", False),
         ("rating", "choice", "满意度评价", False)]

@@ -65,7 +65,7 @@ def test_urge_once_per_holder_per_day(api, runtime, clock):
     api.as_user("county-dongchangfu").post(f"/api/v1/tasks/{tid}/claim")
     assert api.as_user("reviewer").post(f"/api/v1/tasks/{tid}/urge", json={"note": "请尽快"}).status_code == 201
     r = api.post(f"/api/v1/tasks/{tid}/urge")
-    assert r.status_code == 409 and "one urge" in r.get_json()["error"]
+    assert r.status_code == 409 and r.get_json()["code"] == "urged_today"
     # another county's officer cannot even see it
     assert api.as_user("county-linqing").post(f"/api/v1/tasks/{tid}/urge").status_code == 404
     clock.set_state(clock.now() + timedelta(days=1), timedelta(0))
