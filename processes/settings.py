@@ -36,6 +36,9 @@ class Settings:
     diagrams_dir: str = str(ROOT / "bpmn-diagrams")
     config_dir: str = str(CONFIG_DIR)
     certificate_format: str = "LCSME-{year}-{seq:03d}"
+    # Roles that may start a process whose diagram names no camunda:candidateStarterGroups
+    # (APP_DEFAULT_STARTER_ROLES="admin,municipal_reviewer"). Applicants never by default.
+    default_starter_roles: tuple[str, ...] = ("admin", "municipal_reviewer")
     smtp_host: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -70,6 +73,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _coerce(name: str, raw: str, target: Any) -> Any:
+    if isinstance(target, tuple):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
     if isinstance(target, bool):
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if isinstance(target, int):
@@ -94,6 +99,8 @@ def load_settings(env: str | None = None, instance_path: str | None = None, **ov
             if name in known:
                 values[name] = _coerce(name, raw, known[name])
     values |= overrides
+    if isinstance(values.get("default_starter_roles"), list):  # TOML arrays
+        values["default_starter_roles"] = tuple(values["default_starter_roles"])
     unknown = set(values) - set(known)
     extra = {k: values.pop(k) for k in unknown}
     settings = Settings(env=env, instance_path=instance, **{k: v for k, v in values.items() if k != "env"},

@@ -643,16 +643,13 @@ def _diagram_errors(fields: list[dict[str, Any]], data: dict[str, Any]) -> tuple
 def startable(uow: UnitOfWork, user: User) -> list[dict[str, Any]]:
     """The latest version of each process this user's role may start."""
     from processes.models import ProcessDefinition
-    from processes.services.instances import starter_roles
+    from processes.services.instances import allowed_starters
 
     with uow:
         out: dict[str, dict[str, Any]] = {}
         for d in uow.s.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key,
                                                                   ProcessDefinition.version)):
-            roles = starter_roles(d)
-            if roles is None and user.role not in ("applicant", "admin"):
-                continue
-            if roles is not None and user.role not in roles:
+            if user.role not in allowed_starters(d, uow.runtime.settings.default_starter_roles):
                 continue
             out[d.key] = {"key": d.key, "name": d.name or d.key, "version": d.version}
         return list(out.values())

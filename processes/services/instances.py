@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -61,13 +61,20 @@ def starter_roles(definition: ProcessDefinition) -> list[str] | None:
     return None
 
 
+def allowed_starters(definition: ProcessDefinition, default: Sequence[str]) -> list[str]:
+    """Roles that may start ``definition``: its starter groups, else ``default`` (the setting
+    ``default_starter_roles``: staff only, never any role)."""
+    roles = starter_roles(definition)
+    return list(default) if roles is None else roles
+
+
 def start_instance(uow: UnitOfWork, actor: Actor, process_key: str, business_key: str | None = None,
                    variables: Mapping[str, Any] | None = None) -> ProcessInstance:
     with uow:
         rt = uow.runtime
         definition = latest_definition(uow, process_key)
-        roles = starter_roles(definition)
-        if roles is not None and actor.role not in roles and actor.role != "system":
+        roles = allowed_starters(definition, rt.settings.default_starter_roles)
+        if actor.role not in roles and actor.role != "system":
             raise Forbidden(f"role '{actor.role}' may not start '{process_key}' (allowed: {', '.join(roles)})")
         variables = dict(variables or {})
         bad = [k for k in variables if not isinstance(k, str) or not k.isidentifier() or k.startswith("_")]
