@@ -26,7 +26,11 @@ Every refusal raises :class:`SandboxLimitExceeded`, whose message names the limi
 handed to C code (``map``, ``filter``, ``key=``) are wrapped so that each call is a Python frame:
 the time limit can stop it and its calls are guarded too.
 
-Calibrated on a 2-core machine: the largest operation each limit admits takes well under 0.1 s.
+Calibrated on a 2-core machine: the largest operation each limit admits takes well under 0.1 s,
+except measuring a deeply nested structure (up to MAX_WALK elements, ~0.2 s, in Python: other
+threads keep running). Not covered: values built by list/dict/set displays and comprehensions are
+not charged to the memory budget (they are bounded by the time limit, a few million elements per
+second, and by the task data check); helpers (calendar functions) are trusted code.
 """
 
 from __future__ import annotations
@@ -60,9 +64,12 @@ MAX_INT_DIGITS = 4_300
 #: ``pow(base, exp, mod)``: exponent and modulus at most this many bits (2048: ~15 ms).
 MAX_POW_MODULUS_BITS = 2_048
 #: Values one operation may visit: comparing, hashing, ``str()`` of containers, ``sum``, ``min``.
-#: (Measuring a nested structure costs ~0.9 us per value under the tracer: ~0.2 s at the limit;
-#: flat lists of numbers or strings are measured at C speed.)
-MAX_WORK = 250_000
+#: (Long strings and big integers count as several values.)
+MAX_WORK = 2_000_000
+#: Measuring a *nested* structure walks it in Python, ~0.9 us per element under the tracer, so the
+#: walk stops after this many elements (~0.2 s) and the operation is refused; flat lists of
+#: numbers or strings are measured at C speed up to MAX_WORK.
+MAX_WALK = 250_000
 #: ``sorted()`` / ``list.sort()``: values × log2(length) (about 0.1 s of comparisons).
 MAX_SORT_WORK = 8_000_000
 #: Bytes (estimated) the values created by one evaluation may take in total.
@@ -220,10 +227,11 @@ def measure(value: Any, max_values: int = MAX_WORK, max_chars: int = _INF) -> tu
     *values*: elements a comparison, hash or serialisation would visit (every reference counted
     each time it occurs; long strings and big integers count extra); *characters*: the length of
     its text (``str()``, ``repr()``, about its JSON size). Stops early, returning a result above a
-    maximum, as soon as one is exceeded, so the walk itself is bounded by ``max_values``.
+    maximum, as soon as one is exceeded or more than MAX_WALK elements were walked.
     """
     values = 0
     chars = 0
+    walked = 0
     stack = [value]
     pop = stack.pop
     extend = stack.extend
@@ -231,6 +239,9 @@ def measure(value: Any, max_values: int = MAX_WORK, max_chars: int = _INF) -> tu
         v = pop()
         t = type(v)
         values += 1
+        walked += 1
+        if walked > MAX_WALK:
+            return max(values, max_values + 1), chars
         if t is str or t is bytes:
             n = len(v)
             values += n >> 8
@@ -538,10 +549,6 @@ def limited_range(*args: int) -> range:
 
 _TEXT = (str, bytes)
 _SEQUENCES = (str, bytes, list, tuple)
-
-
-def _int_bits(value: Any) -> int:
-    return value.bit_length() if _is_int(value) else 0
 
 
 _SMALL_RESULTS = frozenset({int, float, bool, complex, _NONE_TYPE})
