@@ -27,8 +27,8 @@ handed to C code (``map``, ``filter``, ``key=``) are wrapped so that each call i
 the time limit can stop it and its calls are guarded too.
 
 Calibrated on a 2-core machine: the largest operation each limit admits takes well under 0.1 s,
-except measuring a deeply nested structure (up to MAX_WALK elements, ~0.2 s, in Python: other
-threads keep running). Not covered: values built by list/dict/set displays and comprehensions are
+measuring a nested structure (up to MAX_WALK elements) included (in Python: other threads keep
+running meanwhile). Not covered: values built by list/dict/set displays and comprehensions are
 not charged to the memory budget (they are bounded by the time limit, a few million elements per
 second, and by the task data check); helpers (calendar functions) are trusted code.
 """
@@ -67,13 +67,13 @@ MAX_POW_MODULUS_BITS = 2_048
 #: (Long strings and big integers count as several values.)
 MAX_WORK = 2_000_000
 #: Measuring a *nested* structure walks it in Python, ~0.9 us per element under the tracer, so the
-#: walk stops after this many elements (~0.2 s) and the operation is refused; flat lists of
-#: numbers or strings are measured at C speed up to MAX_WORK.
-MAX_WALK = 250_000
+#: walk stops after this many elements (~0.1 s) and the operation is refused (task data may not
+#: hold more anyway); flat lists of numbers or strings are measured at C speed up to MAX_WORK.
+MAX_WALK = 100_000
 #: ``sorted()`` / ``list.sort()``: values × log2(length) (about 0.1 s of comparisons).
 MAX_SORT_WORK = 8_000_000
 #: Bytes (estimated) the values created by one evaluation may take in total.
-MAX_ALLOCATION = 128 * 1024 * 1024
+MAX_ALLOCATION = 64 * 1024 * 1024
 #: Task data after a script: values (every nested element counts).
 MAX_RESULT_ITEMS = 100_000
 #: Task data after a script: characters of its text form (roughly its JSON size).

@@ -109,9 +109,9 @@ DOS: list[tuple[str, str, str]] = [
     (
         "many_large_strings",
         "l = []\nfor i in range(2000):\n    l.append('x'.ljust(10**6 - 10) + str(i))",
-        "memory limit is 128 MB per evaluation",
+        "memory limit is 64 MB per evaluation",
     ),
-    ("map_with_builtin", "s = 'x' * 10**6\nx = list(map(repr, [s] * 10**6))", "memory limit is 128 MB"),
+    ("map_with_builtin", "s = 'x' * 10**6\nx = list(map(repr, [s] * 10**6))", "memory limit is 64 MB"),
     # results the engine would have to copy and serialise
     ("result_aliases", "x = [[0] * 10**6] * 10", "task data size limit is 100000 values"),
     ("result_long_list", "x = list(range(10**6))", "task data size limit is 100000 values"),
@@ -263,8 +263,8 @@ def test_ordinary_task_data_passes_the_result_check() -> None:
 
 def test_memory_budget_is_per_evaluation() -> None:
     env = SandboxedEnvironment()
-    script = "l = []\nfor i in range(40):\n    l.append('x'.ljust(10**6 - 10) + str(i))\nl = None"
-    for _ in range(3):  # 80 MB each time: allowed, since each evaluation starts afresh
+    script = "l = []\nfor i in range(20):\n    l.append('x'.ljust(10**6 - 10) + str(i))\nl = None"
+    for _ in range(3):  # 40 MB each time: allowed, since each evaluation starts afresh
         env.execute(script, {})
     assert guards._STATE.budget is None
 
@@ -272,7 +272,7 @@ def test_memory_budget_is_per_evaluation() -> None:
 def test_memory_budget_is_per_thread() -> None:
     env = SandboxedEnvironment()
     errors: list[BaseException] = []
-    script = "l = []\nfor i in range(40):\n    l.append('x'.ljust(10**6 - 10) + str(i))\nl = None"
+    script = "l = []\nfor i in range(20):\n    l.append('x'.ljust(10**6 - 10) + str(i))\nl = None"
 
     def run() -> None:
         try:
