@@ -8,6 +8,14 @@ server). Exactly one leads:
   the lock connection is alive; if it is not, this scheduler stops leading and waits again.
 - SQLite: an exclusive ``flock`` on ``<database file>.scheduler.lock``; a second one is refused.
 
+Database outages (docs/scheduler.md): no scheduler ever exits because the database is unreachable,
+whether at start, while waiting for the lock or while leading. Connecting and campaigning for the
+lock are retried with exponential backoff (``scheduler_retry_initial_seconds`` doubling up to
+``scheduler_retry_max_seconds``, settings extra, default 0.5 s → 30 s), one log line per failed
+attempt; a leader whose lock connection breaks stops its jobs and campaigns again. A job that
+fails because of the outage is simply run again at its next tick: a timer's firing is one
+transaction, so it either happened (and its timer row is gone) or it did not.
+
 Firing is safe even if two schedulers overlap (e.g. during a takeover): each instance is fired in
 its own transaction with the instance row locked, and the due timers are re-read under that lock,
 so a timer fires once (``services.timers.fire_timers``).
@@ -23,7 +31,9 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import random
 import signal
+import socket
 import sys
 import threading
 import time
@@ -34,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.blocking import BlockingScheduler
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, exc, text
 
 from processes.clock import MovableClock
 from processes.runtime import Runtime
@@ -54,6 +64,54 @@ class LeadershipLost(Exception):
     """The PostgreSQL connection holding the advisory lock broke."""
 
 
+# What an unreachable or restarting database raises: through SQLAlchemy (OperationalError,
+# InterfaceError, a disconnect detected by pre-ping), from the driver directly, or as a socket error.
+try:  # pragma: no cover - psycopg is a dependency, but keep the scheduler importable without it
+    import psycopg
+
+    _DRIVER_ERRORS: tuple[type[BaseException], ...] = (psycopg.OperationalError, psycopg.InterfaceError)
+except ImportError:  # pragma: no cover
+    _DRIVER_ERRORS = ()
+
+DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    exc.OperationalError, exc.InterfaceError, exc.DisconnectionError, exc.PendingRollbackError, ConnectionError,
+    TimeoutError, *_DRIVER_ERRORS,
+)
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """True for errors meaning "the database cannot be reached right now" (retry later)."""
+    if isinstance(error, DATABASE_UNAVAILABLE):
+        return True
+    return isinstance(error, exc.DBAPIError) and bool(error.connection_invalidated)
+
+
+def describe(error: BaseException) -> str:
+    """The first line of an error, for a one-line log entry."""
+    text_ = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return f"{type(error).__name__}: {text_[0] if text_ else ''}"
+
+
+class Backoff:
+    """Exponential backoff: ``initial`` seconds, doubled after each failure up to ``maximum``, with
+    ±20 % jitter so that several schedulers do not reconnect in step."""
+
+    def __init__(self, initial: float = 0.5, maximum: float = 30.0) -> None:
+        self.initial = initial
+        self.maximum = max(maximum, initial)
+        self.failures = 0
+
+    def next_delay(self) -> float:
+        self.failures += 1
+        delay = min(self.initial * 2 ** (self.failures - 1), self.maximum)
+        return delay * random.uniform(0.8, 1.2)
+
+    def reset(self) -> int:
+        """Start again from ``initial``; returns how many failures there were."""
+        failures, self.failures = self.failures, 0
+        return failures
+
+
 def lock_path(rt: Runtime) -> Path:
     """SQLite: the lock file sits beside the database file, so every process using it agrees."""
     db = rt.db.url.database
@@ -62,40 +120,82 @@ def lock_path(rt: Runtime) -> Path:
     return Path(rt.settings.instance_path) / "scheduler.lock"
 
 
-@contextmanager
-def leadership(rt: Runtime, wait: bool = True, poll: float = 1.0,
-               stop: threading.Event | None = None) -> Iterator[Connection | None]:
-    """Hold the scheduler lock for the ``with`` block; yields the PostgreSQL lock connection."""
-    if rt.db.dialect.name == "postgresql":
-        conn = rt.db.connect()
+def _discard(conn: Connection | None) -> None:
+    """Really close a lock connection: the lock belongs to the database session. (A plain close()
+    would return it to the pool still holding the lock, and no other scheduler could take over.)"""
+    if conn is None:
+        return
+    try:
+        conn.invalidate()
+    except Exception:  # noqa: BLE001 - the connection may already be dead
+        log.debug("closing the lock connection failed", exc_info=True)
+    finally:
         try:
-            announced = False
+            conn.close()
+        except Exception:  # noqa: BLE001
+            log.debug("closing the lock connection failed", exc_info=True)
+
+
+def _pause(seconds: float, stop: threading.Event | None) -> bool:
+    """Wait ``seconds``; True if ``stop`` was set meanwhile."""
+    if stop is not None:
+        return stop.wait(seconds)
+    time.sleep(seconds)
+    return False
+
+
+def campaign(rt: Runtime, wait: bool = True, poll: float = 1.0, stop: threading.Event | None = None,
+             backoff: Backoff | None = None, name: str = "scheduler") -> Connection:
+    """Connect and take the PostgreSQL advisory lock; returns the connection holding it.
+
+    Waits while another scheduler holds the lock (``wait``; else SchedulerBusy). While the database
+    is unreachable - at start, or when it goes away during the campaign - retries with
+    exponential backoff, logging one line per failed attempt; it never gives up. Raises
+    SchedulerBusy if ``stop`` is set meanwhile.
+    """
+    backoff = backoff or Backoff()
+    announced = False
+    while True:
+        conn: Connection | None = None
+        try:
+            conn = rt.db.connect()
             while True:
                 got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}).scalar()
                 conn.commit()
+                failures = backoff.reset()
+                if failures:
+                    log.warning("%s: database reachable again after %d failed attempt(s)", name, failures)
                 if got:
-                    break
+                    log.info("%s: scheduler lock acquired (PostgreSQL advisory lock %s)", name, ADVISORY_KEY)
+                    return conn
                 if not wait:
                     raise SchedulerBusy("another scheduler holds the lock")
                 if not announced:
-                    log.info("another scheduler is active; waiting to take over")
+                    log.info("%s: another scheduler is active; waiting to take over", name)
                     announced = True
-                if stop is not None:
-                    if stop.wait(poll):
-                        raise SchedulerBusy("stopped while waiting for the lock")
-                else:
-                    time.sleep(poll)
-            log.info("scheduler lock acquired (PostgreSQL advisory lock %s)", ADVISORY_KEY)
+                if _pause(poll, stop):
+                    raise SchedulerBusy("stopped while waiting for the lock")
+        except BaseException as error:
+            _discard(conn)
+            if not is_database_unavailable(error):
+                raise
+            delay = backoff.next_delay()
+            log.warning("%s: database unavailable (attempt %d): %s; retrying in %.1f s", name,
+                        backoff.failures, describe(error), delay)
+            if _pause(delay, stop):
+                raise SchedulerBusy("stopped while waiting for the database") from None
+
+
+@contextmanager
+def leadership(rt: Runtime, wait: bool = True, poll: float = 1.0, stop: threading.Event | None = None,
+               backoff: Backoff | None = None, name: str = "scheduler") -> Iterator[Connection | None]:
+    """Hold the scheduler lock for the ``with`` block; yields the PostgreSQL lock connection."""
+    if rt.db.dialect.name == "postgresql":
+        conn = campaign(rt, wait=wait, poll=poll, stop=stop, backoff=backoff, name=name)
+        try:
             yield conn
         finally:
-            # The lock belongs to the database session: really close it. (A plain close() would
-            # return it to the pool still holding the lock, and no other scheduler could take over.)
-            try:
-                conn.invalidate()
-            except Exception:  # noqa: BLE001 - the connection may already be dead
-                log.debug("closing the lock connection failed", exc_info=True)
-            finally:
-                conn.close()
+            _discard(conn)
         return
     path = lock_path(rt)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -151,6 +251,9 @@ class Scheduler:
         self.stepped_down = 0
         self.rejoin_delay = 3.0
         self._last_daily: object = None
+        extra = rt.settings.extra
+        self.backoff = Backoff(float(extra.get("scheduler_retry_initial_seconds", 0.5)),
+                               float(extra.get("scheduler_retry_max_seconds", 30.0)))
 
     # -- jobs --------------------------------------------------------------------------------
     def _check_leadership(self) -> None:
@@ -159,22 +262,33 @@ class Scheduler:
         try:
             self._lock_conn.execute(text("SELECT 1")).scalar()
             self._lock_conn.commit()
-        except Exception as exc:  # noqa: BLE001
-            raise LeadershipLost(str(exc)) from exc
+        except Exception as error:  # noqa: BLE001
+            raise LeadershipLost(describe(error)) from error
+
+    def _job_failed(self, job: str, error: Exception) -> None:
+        """A job failed: one line if the database is unreachable (the job runs again at its next
+        tick), a traceback otherwise."""
+        if is_database_unavailable(error):
+            log.warning("%s: %s failed, database unavailable: %s; retrying at the next tick", self.name, job,
+                        describe(error))
+        else:
+            log.error("%s: %s failed", self.name, job, exc_info=error)
 
     def poll(self) -> int:
         with self._poll_lock:
+            if self.lost:
+                return 0
             try:
                 self._check_leadership()
-            except LeadershipLost:
-                log.error("%s: lost the scheduler lock; stepping down", self.name)
+            except LeadershipLost as lost:
+                log.error("%s: lost the scheduler lock (%s); stepping down", self.name, lost)
                 self.lost = True
                 self._shutdown()
                 return 0
             try:
                 n = poll_once(self.rt)
-            except Exception:  # noqa: BLE001 - keep polling; the failure is in the log
-                log.exception("%s: timer poll failed", self.name)
+            except Exception as error:  # noqa: BLE001 - keep polling; the failure is in the log
+                self._job_failed("timer poll", error)
                 return 0
             self.fired += n
             if n:
@@ -188,8 +302,8 @@ class Scheduler:
             return
         try:
             due = next_due(self.rt.uow(), not_before=self.rt.now())
-        except Exception:  # noqa: BLE001
-            log.exception("%s: next_due failed", self.name)
+        except Exception as error:  # noqa: BLE001
+            self._job_failed("next_due", error)
             return
         if due is None:
             return
@@ -213,8 +327,8 @@ class Scheduler:
                 return 0
             try:
                 return run_reminders(self.rt.uow())
-            except Exception:  # noqa: BLE001
-                log.exception("%s: reminders failed", self.name)
+            except Exception as error:  # noqa: BLE001
+                self._job_failed("reminders", error)
                 return 0
 
     def daily(self) -> dict | None:
@@ -231,28 +345,39 @@ class Scheduler:
                 return None
             try:
                 result = run_supervision_jobs(self.rt)
-            except Exception:  # noqa: BLE001 - keep the scheduler alive; the failure is in the log
-                log.exception("%s: supervision jobs failed", self.name)
+            except Exception as error:  # noqa: BLE001 - keep the scheduler alive; retried at the next tick
+                self._job_failed("supervision jobs", error)
                 return None
             self._last_daily = day
             return result
 
     # -- life cycle ----------------------------------------------------------------------------
     def run(self, wait: bool = True) -> None:
-        """Lead until stopped. Raises SchedulerBusy when another leads and ``wait`` is False."""
+        """Lead until stopped. Raises SchedulerBusy when another leads and ``wait`` is False.
+
+        Never returns because the database is unreachable: it waits for it (with backoff) and
+        campaigns for the lock again whenever it lost it."""
         while not self._stop.is_set():
             self.lost = False
-            with leadership(self.rt, wait=wait, stop=self._stop) as conn:
-                self._lock_conn = conn
+            try:
+                with leadership(self.rt, wait=wait, stop=self._stop, backoff=self.backoff, name=self.name) as conn:
+                    self._lock_conn = conn
+                    if self._stop.is_set():
+                        return
+                    try:
+                        self._run_jobs()
+                    finally:
+                        self._lock_conn = None
+            except SchedulerBusy:
                 if self._stop.is_set():
-                    return
-                self._run_jobs()
-                self._lock_conn = None
+                    return  # stopped while waiting for the lock or the database
+                raise
             if not self.lost:
                 return
             self.stepped_down += 1
             # the database failed us: give a healthy scheduler the first chance to take over
-            log.info("%s: waiting to lead again", self.name)
+            log.warning("%s: stepped down; campaigning for the lock again in %.0f s", self.name,
+                        self.rejoin_delay)
             if self._stop.wait(self.rejoin_delay):
                 return
 
@@ -298,7 +423,8 @@ def run_scheduler(rt: Runtime, wait: bool = True) -> None:
         raise RuntimeError("the scheduler must not run inside a web worker; run `flask --app app scheduler`")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not every 0.25 s job run
-    scheduler = Scheduler(rt)
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # not every task state change
+    scheduler = Scheduler(rt, name=f"scheduler[{socket.gethostname()}:{os.getpid()}]")
 
     def _term(*_: Any) -> None:
         log.info("stopping")

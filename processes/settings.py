@@ -36,7 +36,8 @@ class Settings:
     diagrams_dir: str = str(ROOT / "bpmn-diagrams")
     config_dir: str = str(CONFIG_DIR)
     certificate_format: str = "LCSME-{year}-{seq:03d}"
-    # who may start a diagram that names no starter groups (camunda:candidateStarterGroups)
+    # Roles that may start a process whose diagram names no camunda:candidateStarterGroups
+    # (APP_DEFAULT_STARTER_ROLES="admin,municipal_reviewer"). Applicants never by default.
     default_starter_roles: tuple[str, ...] = ("admin", "municipal_reviewer")
     # documents: the public site's base URL (QR codes, notices) and the CJK font file embedded in PDFs
     public_base_url: str = "http://127.0.0.1:5000"
@@ -74,14 +75,14 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _coerce(name: str, raw: str, target: Any) -> Any:
+    if isinstance(target, tuple):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
     if isinstance(target, bool):
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if isinstance(target, int):
         return int(raw)
     if isinstance(target, float):
         return float(raw)
-    if isinstance(target, tuple):
-        return tuple(part.strip() for part in raw.split(",") if part.strip())
     return raw
 
 

@@ -14,29 +14,36 @@ Policy (enforced at compile time by :class:`_SandboxPolicy`, a RestrictedPython 
   cannot rebind); otherwise a script could survive or outlive the time-limit interruption;
 * a cheap statement is prepended to every loop body, because CPython 3.11 emits no trace event
   for ``while True: pass`` (a jump to itself);
-* ``**``, ``*``, ``+`` and ``<<`` go through a guard that refuses results that are absurdly large
-  (huge integers or sequences), because such operations run in C and cannot be interrupted.
+* operations that run in C, and so cannot be interrupted by the time limit, are compiled into
+  calls of the resource guards in :mod:`processes.engine.sandbox_guards`: every call
+  (``f(x)`` → ``_sandbox_call_(f, x)``), the operators ``+ - * % ** << | & ^``, comparisons,
+  f-string fields, ``*x`` in displays, dict/set keys and item assignment.
 
 At run time:
 
 * attribute access goes through :func:`_guarded_getattr` (RestrictedPython's ``safer_getattr``
   plus a denylist of introspection attributes, and no ``str.format``);
 * writes are only allowed into ``dict`` and ``list`` objects (``data['x'] = 1``, ``lst.append(1)``);
-* ``range()`` is capped at :data:`MAX_RANGE` elements so that ``sum(range(10**10))`` - a loop in C
-  that no trace function can interrupt - fails immediately instead of hanging the worker;
+* every builtin, method and operator that could run long or allocate much is checked against the
+  limits in :mod:`processes.engine.sandbox_guards` *before* it runs (``range()`` at most
+  :data:`MAX_RANGE` elements, strings at most :data:`MAX_STR_LENGTH`, three-argument ``pow``,
+  format widths, sorting, ...), and what it creates is charged to a per-evaluation memory budget;
 * execution time is bounded: a trace function, installed with ``sys.settrace`` only for the
-  duration of the call and only on the current thread, stops sandboxed code after ``timeout_s``.
+  duration of the call and only on the current thread, stops sandboxed code after ``timeout_s``;
+* after a script, the task data must stay small enough to copy and serialise quickly
+  (:data:`MAX_RESULT_ITEMS`, :data:`MAX_RESULT_CHARS`); a script that breaks it fails here, and
+  the values it added are taken back out of the task data.
 
-Not covered: memory exhaustion through C-level string methods with huge arguments
-(``'x'.ljust(10**10)``, repeated ``str.replace`` growth). Run workers with an address-space limit
-(``RLIMIT_AS``) if diagrams come from untrusted authors.
+A broken limit raises :class:`SandboxLimitExceeded` (a :class:`SandboxViolation`) whose message
+names the limit; the engine turns it into an incident on the element. The guards bound single
+operations and the memory one evaluation creates; a worker process limit (``MemoryMax`` in the
+systemd unit) remains the last line of defence.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
-import operator
 import re
 import sys
 import time
@@ -54,13 +61,32 @@ from RestrictedPython.Guards import (
 )
 from RestrictedPython.PrintCollector import PrintCollector
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer, copy_locations
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from processes.engine import sandbox_guards as guards
+from processes.engine.sandbox_guards import (
+    MAX_INT_BITS,
+    MAX_RANGE,
+    MAX_RESULT_CHARS,
+    MAX_RESULT_ITEMS,
+    MAX_SEQUENCE_LENGTH,
+    MAX_STR_LENGTH,
+    SANDBOX_FILENAME,
+    SandboxLimitExceeded,
+    SandboxViolation,
+)
 
 __all__ = [
     "MAX_INT_BITS",
     "MAX_RANGE",
+    "MAX_RESULT_CHARS",
+    "MAX_RESULT_ITEMS",
     "MAX_SEQUENCE_LENGTH",
+    "MAX_STR_LENGTH",
+    "SandboxLimitExceeded",
     "SandboxTimeout",
     "SandboxViolation",
     "SandboxedEnvironment",
@@ -70,16 +96,7 @@ __all__ = [
 
 Mode = Literal["eval", "exec"]
 
-#: Largest ``range()`` a sandboxed script may create.
-MAX_RANGE = 10**6
-#: Largest sequence (str, list, tuple, bytes) ``*`` / ``+`` may produce.
-MAX_SEQUENCE_LENGTH = 10**7
-#: Largest integer (in bits) ``**``, ``*`` and ``<<`` may produce.
-MAX_INT_BITS = 100_000
-
-# SpiffWorkflow's PythonScriptEngine finds the failing line by looking for this file name in the
-# traceback, so sandboxed code must be compiled with it.
-_FILENAME = "<string>"
+_FILENAME = SANDBOX_FILENAME
 
 # Attributes that give access to frames, code objects, globals or the class hierarchy. Names
 # starting with "_" are refused anyway; these are the ones that do not.
@@ -111,16 +128,6 @@ _DENIED_ATTRIBUTES: frozenset[str] = frozenset(INSPECT_ATTRIBUTES) | {
 }
 
 
-class SandboxViolation(Exception):
-    """Sandboxed code tried something the sandbox policy does not allow."""
-
-    def __init__(self, message: str, lineno: int | None = None, column: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.lineno = lineno
-        self.column = column
-
-
 class SandboxTimeout(SandboxViolation):
     """Sandboxed code ran longer than the configured time limit."""
 
@@ -143,8 +150,30 @@ _GUARDED_BINOPS: dict[type[ast.operator], str] = {
     ast.Pow: "**",
     ast.Mult: "*",
     ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mod: "%",
     ast.LShift: "<<",
+    ast.BitOr: "|",
+    ast.BitAnd: "&",
+    ast.BitXor: "^",
 }
+
+_COMPARE_OPS: dict[type[ast.cmpop], str] = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
+
+
+def _guard_call(name: str, args: list[ast.expr], where: Any) -> ast.Call:
+    call = ast.Call(func=ast.Name(name, ast.Load()), args=args, keywords=[])
+    copy_locations(call, where)
+    return call
 
 
 class _SandboxPolicy(RestrictingNodeTransformer):
@@ -232,18 +261,99 @@ class _SandboxPolicy(RestrictingNodeTransformer):
         copy_locations(tick, node.body[0] if node.body else node)
         node.body.insert(0, tick)
 
+    # The rewrites below route operations that run in C through the resource guards
+    # (processes/engine/sandbox_guards.py); the guard calls are new nodes, never visited again.
+
     def visit_BinOp(self, node: ast.BinOp) -> Any:
         node = self.node_contents_visit(node)
         symbol = _GUARDED_BINOPS.get(type(node.op))
         if symbol is None:
             return node
-        call = ast.Call(
-            func=ast.Name("_sandbox_binop_", ast.Load()),
-            args=[ast.Constant(symbol), node.left, node.right],
-            keywords=[],
-        )
-        copy_locations(call, node)
-        return call
+        return _guard_call("_sandbox_binop_", [ast.Constant(symbol), node.left, node.right], node)
+
+    def visit_Call(self, node: ast.Call) -> Any:
+        # f(a, *b, k=c) -> _sandbox_call_(f, a, *b, k=c); RestrictedPython already rewrites
+        # calls with *args/**kwargs to _apply_(f, ...), which is the same guard.
+        result: Any = super().visit_Call(node)
+        if isinstance(result.func, ast.Name) and result.func.id == "_apply_":
+            result.func.id = "_sandbox_call_"
+            return result
+        result.args.insert(0, result.func)
+        result.func = ast.Name("_sandbox_call_", ast.Load())
+        copy_locations(result.func, node)
+        return result
+
+    def visit_Compare(self, node: ast.Compare) -> Any:
+        node = self.node_contents_visit(node)
+        if len(node.ops) == 1:
+            symbol = _COMPARE_OPS.get(type(node.ops[0]))
+            if symbol is None:  # 'is' / 'is not'
+                return node
+            return _guard_call("_sandbox_compare_", [ast.Constant(symbol), node.left, node.comparators[0]], node)
+        # a < b < c: keep Python's chaining, measure the operands
+        node.left = _guard_call("_sandbox_operand_", [node.left], node.left)
+        node.comparators = [_guard_call("_sandbox_operand_", [c], c) for c in node.comparators]
+        return node
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> Any:
+        # {value!r:spec} -> _sandbox_format_(value, conversion, spec); the enclosing JoinedStr
+        # becomes _sandbox_fstring_(pieces...), so these calls are never left inside a JoinedStr.
+        node = self.node_contents_visit(node)
+        spec: ast.expr = node.format_spec if node.format_spec is not None else ast.Constant("")
+        return _guard_call("_sandbox_format_", [node.value, ast.Constant(node.conversion), spec], node)
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> Any:
+        node = self.node_contents_visit(node)
+        return _guard_call("_sandbox_fstring_", list(node.values), node)
+
+    def _guard_starred(self, elts: list[ast.expr], hashed: bool) -> None:
+        for elt in elts:
+            if isinstance(elt, ast.Starred):
+                elt.value = _guard_call("_sandbox_unpack_", [elt.value, ast.Constant(hashed)], elt.value)
+
+    def visit_List(self, node: ast.List) -> Any:
+        node = self.node_contents_visit(node)
+        if isinstance(node.ctx, ast.Load):
+            self._guard_starred(node.elts, hashed=False)
+        return node
+
+    def visit_Tuple(self, node: ast.Tuple) -> Any:
+        node = self.node_contents_visit(node)
+        if isinstance(node.ctx, ast.Load):
+            self._guard_starred(node.elts, hashed=False)
+        return node
+
+    def visit_Set(self, node: ast.Set) -> Any:
+        node = self.node_contents_visit(node)
+        self._guard_starred(node.elts, hashed=True)
+        node.elts = [e if isinstance(e, ast.Starred) else _guard_call("_sandbox_key_", [e], e) for e in node.elts]
+        return node
+
+    def visit_Dict(self, node: ast.Dict) -> Any:
+        node = self.node_contents_visit(node)
+        node.keys = [k if k is None else _guard_call("_sandbox_key_", [k], k) for k in node.keys]
+        return node
+
+    def visit_SetComp(self, node: ast.SetComp) -> Any:
+        result: Any = super().visit_SetComp(node)
+        result.elt = _guard_call("_sandbox_key_", [result.elt], result.elt)
+        return result
+
+    def visit_DictComp(self, node: ast.DictComp) -> Any:
+        result: Any = super().visit_DictComp(node)
+        result.key = _guard_call("_sandbox_key_", [result.key], result.key)
+        return result
+
+    def visit_Subscript(self, node: ast.Subscript) -> Any:
+        # x[k] = v / del x[k] -> _sandbox_store_((_write_(x),))[k] = v (slice growth, tuple keys);
+        # a literal key (data['x'] = 1) needs neither check.
+        result: Any = super().visit_Subscript(node)
+        if (isinstance(result, ast.Subscript) and isinstance(result.ctx, (ast.Store, ast.Del))
+                and not isinstance(result.slice, ast.Constant)):
+            target = ast.Tuple(elts=[result.value], ctx=ast.Load())
+            copy_locations(target, result.value)
+            result.value = _guard_call("_sandbox_store_", [target], result.value)
+        return result
 
 
 def _parse_issue(text: str) -> dict[str, Any]:
@@ -332,105 +442,6 @@ def _guarded_getattr(obj: Any, name: str, default: Any = None) -> Any:
         raise SandboxViolation(str(err)) from None
 
 
-def _guarded_getitem(obj: Any, index: Any) -> Any:
-    return obj[index]
-
-
-def _guarded_apply(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    return func(*args, **kwargs)
-
-
-def _check_int_bits(bits: int, symbol: str) -> None:
-    if bits > MAX_INT_BITS:
-        raise SandboxViolation(f"Result of '{symbol}' would be too large (more than {MAX_INT_BITS} bits).")
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-_SEQUENCES = (str, bytes, list, tuple)
-
-
-def _sandbox_binop(symbol: str, left: Any, right: Any) -> Any:
-    """Guard for ``**``, ``*``, ``+``, ``<<``: refuse results too large to compute in time."""
-    if symbol == "**":
-        if _is_int(left) and _is_int(right) and right > 0 and abs(left) > 1:
-            _check_int_bits(left.bit_length() * right, symbol)
-        return left**right
-    if symbol == "*":
-        if _is_int(left) and _is_int(right):
-            _check_int_bits(left.bit_length() + right.bit_length(), symbol)
-        elif isinstance(left, _SEQUENCES) and _is_int(right):
-            _check_length(len(left) * right, symbol)
-        elif _is_int(left) and isinstance(right, _SEQUENCES):
-            _check_length(len(right) * left, symbol)
-        return left * right
-    if symbol == "+":
-        if isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
-            _check_length(len(left) + len(right), symbol)
-        return left + right
-    if symbol == "<<":
-        if _is_int(left) and _is_int(right) and left != 0:
-            _check_int_bits(left.bit_length() + right, symbol)
-        return left << right
-    raise SandboxViolation(f"Unknown operator {symbol!r}")  # pragma: no cover
-
-
-def _check_length(length: int, symbol: str) -> None:
-    if length > MAX_SEQUENCE_LENGTH:
-        raise SandboxViolation(
-            f"Result of '{symbol}' would be too long (more than {MAX_SEQUENCE_LENGTH} elements)."
-        )
-
-
-_INPLACE_OPS: dict[str, Callable[[Any, Any], Any]] = {
-    "+=": lambda a, b: _sandbox_binop("+", a, b),
-    "-=": operator.sub,
-    "*=": lambda a, b: _sandbox_binop("*", a, b),
-    "/=": operator.truediv,
-    "//=": operator.floordiv,
-    "%=": operator.mod,
-    "**=": lambda a, b: _sandbox_binop("**", a, b),
-    "<<=": lambda a, b: _sandbox_binop("<<", a, b),
-    ">>=": operator.rshift,
-    "|=": operator.or_,
-    "^=": operator.xor,
-    "&=": operator.and_,
-    "@=": operator.matmul,
-}
-
-
-def _guarded_inplacevar(op: str, target: Any, value: Any) -> Any:
-    func = _INPLACE_OPS.get(op)
-    if func is None:
-        raise SandboxViolation(f"Augmented assignment {op!r} is not allowed.")
-    # Mutate lists in place like Python does ("lst += [1]" keeps the identity).
-    if op == "+=" and isinstance(target, list):
-        _check_length(len(target) + len(value), "+=")
-        target += value
-        return target
-    return func(target, value)
-
-
-def _limited_range(*args: int) -> range:
-    """``range`` capped at MAX_RANGE elements (C loops over it cannot be interrupted)."""
-    result = range(*args)
-    try:
-        length = len(result)
-    except OverflowError:
-        length = MAX_RANGE + 1
-    if length > MAX_RANGE:
-        raise SandboxViolation(f"range() with more than {MAX_RANGE} elements is not allowed.")
-    return result
-
-
-def _guarded_pow(base: Any, exp: Any, mod: Any = None) -> Any:
-    if mod is None:
-        return _sandbox_binop("**", base, exp)
-    return pow(base, exp, mod)
-
-
 # Builtins that must never be reachable; checked when the builtins are assembled.
 _FORBIDDEN_BUILTINS = frozenset(
     {
@@ -463,15 +474,15 @@ _FORBIDDEN_BUILTINS = frozenset(
 
 _EXTRA_BUILTINS: dict[str, Any] = {
     "len": len,
-    "min": min,
-    "max": max,
-    "sum": sum,
+    "min": guards.sandbox_min,
+    "max": guards.sandbox_max,
+    "sum": guards.sandbox_sum,
     "abs": abs,
     "round": round,
-    "sorted": sorted,
+    "sorted": guards.sandbox_sorted,
     "any": any,
     "all": all,
-    "range": _limited_range,
+    "range": guards.limited_range,
     "enumerate": enumerate,
     "zip": zip,
     "int": int,
@@ -483,9 +494,9 @@ _EXTRA_BUILTINS: dict[str, Any] = {
     "set": set,
     "tuple": tuple,
     "isinstance": isinstance,
-    "map": map,
-    "filter": filter,
-    "pow": _guarded_pow,
+    "map": guards.SandboxMap,
+    "filter": guards.SandboxFilter,
+    "pow": guards.guarded_pow,
     # Date helpers as classes (not modules). They are builtins rather than globals so that task
     # data with a key such as "date" simply shadows them instead of being reported as a clash.
     "datetime": datetime,
@@ -513,19 +524,50 @@ _CATCHABLE: dict[str, type[Exception]] = {
     if isinstance(value, type) and issubclass(value, Exception)
 }
 
-# Names RestrictedPython-compiled code looks up in its globals.
+
+
+class _SandboxPrintCollector(PrintCollector):
+    """``print`` / ``printed``: each printed value is measured, the collected text is capped."""
+
+    def __init__(self, _getattr_: Any = None) -> None:
+        super().__init__(_getattr_)
+        self.length = 0
+
+    def write(self, text: str) -> None:
+        self.length += len(text)
+        if self.length > MAX_STR_LENGTH:
+            raise SandboxLimitExceeded("string length", MAX_STR_LENGTH, "characters",
+                                       "the printed text would be too long")
+        guards._charge(sys.getsizeof(text))
+        super().write(text)
+
+    def _call_print(self, *objects: Any, **kwargs: Any) -> None:
+        for value in (*objects, kwargs.get("sep"), kwargs.get("end")):
+            guards.check_text(value, "print()")
+        super()._call_print(*objects, **kwargs)
+
+
+# Names RestrictedPython-compiled code (and the rewrites of _SandboxPolicy) look up in its globals.
 _GUARDS: dict[str, Any] = {
     "__builtins__": _BUILTINS,
     "_getattr_": _guarded_getattr,
-    "_getitem_": _guarded_getitem,
+    "_getitem_": guards.guarded_getitem,
     "_getiter_": iter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
     "_write_": full_write_guard,
-    "_inplacevar_": _guarded_inplacevar,
-    "_apply_": _guarded_apply,
-    "_print_": PrintCollector,
-    "_sandbox_binop_": _sandbox_binop,
+    "_inplacevar_": guards.guarded_inplacevar,
+    "_apply_": guards.sandbox_call,
+    "_print_": _SandboxPrintCollector,
+    "_sandbox_binop_": guards.sandbox_binop,
+    "_sandbox_call_": guards.sandbox_call,
+    "_sandbox_compare_": guards.sandbox_compare,
+    "_sandbox_operand_": guards.sandbox_operand,
+    "_sandbox_format_": guards.sandbox_format,
+    "_sandbox_fstring_": guards.sandbox_fstring,
+    "_sandbox_unpack_": guards.sandbox_unpack,
+    "_sandbox_key_": guards.check_key,
+    "_sandbox_store_": guards.StoreTarget,
     "_sandbox_exceptions_": _CATCHABLE,
 }
 # Names the sandbox may leave behind in a script's namespace (print collector).
@@ -578,7 +620,16 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         namespace.update(external_context or {})
         namespace.update(context)
         namespace.update(_GUARDS)  # last: task data can never replace a guard
-        return self._run(code, namespace, "eval")
+        budget = guards.Budget()
+        failed = True
+        try:
+            result = self._run(code, namespace, "eval", budget)
+            failed = False
+        finally:
+            if budget.mutated:  # e.g. "items.extend(...) or True": task data changed in place
+                self._keep_task_data_small(context, dict(context), failed)
+        guards.check_result(result, "the expression's value")
+        return result
 
     def execute(
         self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None
@@ -586,14 +637,43 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         external_context = external_context or {}
         self.check_for_overwrite(context, external_context)
         code = _compiled_or_raise(script, "exec")  # before touching the task data
+        before = dict(context)
         context.update(self.globals)
         context.update(external_context)
         context.update(_GUARDS)
+        failed = True
         try:
-            self._run(code, context, "exec")
+            self._run(code, context, "exec", guards.Budget())
+            failed = False
         finally:
             self._remove_globals_and_functions_from_context(context, external_context)
+            self._keep_task_data_small(context, before, failed)
         return True
+
+    @staticmethod
+    def _keep_task_data_small(context: dict[str, Any], before: dict[str, Any], failed: bool) -> None:
+        """Refuse task data too large to deep-copy and serialise quickly (the engine does both on
+        every step), before the engine sees it. The values the script added or replaced are
+        taken back out; values that grew in place and alone break the limit are replaced by a
+        note. Raises SandboxLimitExceeded unless the script failed already (its error wins)."""
+        try:
+            guards.check_result(context, "the task data")
+            return
+        except SandboxLimitExceeded as exc:
+            error = exc
+        for key in list(context):
+            if key not in before:
+                del context[key]
+            elif context[key] is not before[key]:
+                context[key] = before[key]
+        for key in guards.oversized_keys(context):
+            try:
+                guards.check_result(context, "the task data")
+                break
+            except SandboxLimitExceeded:
+                context[key] = "<removed: exceeded the sandbox task data limit>"
+        if not failed:
+            raise error
 
     def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
         raise NotImplementedError("Service tasks are not run by the sandboxed environment.")
@@ -626,7 +706,7 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
 
     # -- time limit -------------------------------------------------------------------------
 
-    def _run(self, code: CodeType, namespace: dict[str, Any], mode: Mode) -> Any:
+    def _run(self, code: CodeType, namespace: dict[str, Any], mode: Mode, budget: guards.Budget) -> Any:
         timeout = self.timeout_s
         deadline = time.monotonic() + timeout
 
@@ -646,6 +726,7 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
             return None
 
         previous = sys.gettrace()
+        previous_budget = guards.install_budget(budget)
         sys.settrace(global_trace)
         try:
             if mode == "eval":
@@ -661,6 +742,7 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         finally:
             # CPython removes a trace function that raised; restore the caller's either way.
             sys.settrace(previous)
+            guards.install_budget(previous_budget)
 
 
 class SandboxedScriptEngine(PythonScriptEngine):
@@ -684,3 +766,42 @@ class SandboxedScriptEngine(PythonScriptEngine):
             return err.lineno, error_line
         line_number, error_line = super().get_error_line_number_and_content(script, err)
         return line_number or 0, error_line
+
+    def evaluate(self, task: Any, expression: str, external_context: dict[str, Any] | None = None) -> Any:
+        """As the stock engine, but when the sandbox refused the expression the message says why
+        (the stock message, "Error evaluating expression '...'", names no limit)."""
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except SpiffWorkflowException as se:
+            se.add_note(f"Error evaluating expression '{expression}'")
+            raise se
+        except SandboxViolation as err:
+            raise WorkflowTaskException(
+                f"Error evaluating expression '{expression}': {err.message}", task=task, exception=err
+            ) from err
+        except Exception as err:
+            raise WorkflowTaskException(f"Error evaluating expression '{expression}'", task=task,
+                                        exception=err) from err
+
+    def create_task_exec_exception(self, task: Any, script: str, err: Exception) -> Exception:
+        """As the stock engine, which concatenates ``err.args[0]`` and so fails with a TypeError
+        (no incident, a crashed request) on ``raise ValueError(1)``; long messages are cut."""
+        if not isinstance(err, SpiffWorkflowException) and err.args and not (
+            isinstance(err.args[0], str) and len(err.args[0]) <= _MAX_MESSAGE
+        ):
+            first = err.args[0]
+            text = first if isinstance(first, str) else _short_repr(first)
+            err.args = (text[:_MAX_MESSAGE] + (" ..." if len(text) > _MAX_MESSAGE else ""), *err.args[1:])
+        return super().create_task_exec_exception(task, script, err)  # type: ignore[no-any-return]
+
+
+_MAX_MESSAGE = 1000
+
+
+def _short_repr(value: Any) -> str:
+    """repr() of what a script raised, without letting a huge value cost anything."""
+    try:
+        guards.check_text(value, "an error message")
+        return repr(value)
+    except Exception:  # noqa: BLE001 - too large, or its repr fails
+        return f"<{type(value).__name__}>"

@@ -12,9 +12,10 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from processes.access import may_view_instance
+from processes.access import may_start, may_view_instance
 from processes.db import UnitOfWork
 from processes.errors import Conflict, Forbidden, Invalid, NotFound
+from processes.messages import t
 from processes.models import ProcessDefinition, ProcessInstance, User
 from processes.services.core import (
     START_RULES,
@@ -26,6 +27,7 @@ from processes.services.core import (
     run_engine,
     save,
 )
+from processes.vocabulary import ROLE_NAMES
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 OPEN_STATES = ("running", "waiting", "incident")
@@ -65,8 +67,10 @@ def start_instance(uow: UnitOfWork, actor: Actor, process_key: str, business_key
         rt = uow.runtime
         definition = latest_definition(uow, process_key)
         roles = starter_roles(definition)
-        if roles is not None and actor.role not in roles and actor.role != "system":
-            raise Forbidden(f"role '{actor.role}' may not start '{process_key}' (allowed: {', '.join(roles)})")
+        if not may_start(actor, roles, rt.settings.default_starter_roles):
+            allowed_roles = roles if roles is not None else rt.settings.default_starter_roles
+            raise Forbidden(t("您的角色不能发起该流程（可以发起的角色：{roles}）",
+                              roles="、".join(ROLE_NAMES.get(r, r) for r in allowed_roles)), code="may_not_start")
         variables = dict(variables or {})
         bad = [k for k in variables if not isinstance(k, str) or not k.isidentifier() or k.startswith("_")]
         if bad:
@@ -91,8 +95,8 @@ def start_instance(uow: UnitOfWork, actor: Actor, process_key: str, business_key
         data = {**variables, "initiator": actor.username, "initiator_county": actor.county,
                 "business_key": inst.business_key, "county": county}
         loaded.wf.data.update(data)
-        for t in loaded.wf.get_tasks(state=TaskState.READY):
-            t.data.update(data)
+        for ready in loaded.wf.get_tasks(state=TaskState.READY):
+            ready.data.update(data)
         incident = run_engine(loaded)
         uow.s.flush()
         save(loaded, incident)
@@ -190,8 +194,8 @@ def retry_incident(uow: UnitOfWork, actor: Actor, instance_id: int, reason: str 
         failed = loaded.wf.get_tasks(state=TaskState.ERROR)
         if not failed:
             raise Conflict("no failed task to retry")
-        for t in failed:
-            loaded.wf.reset_from_task_id(t.id)
+        for failed_task in failed:
+            loaded.wf.reset_from_task_id(failed_task.id)
         old = inst.incident
         inst.incident = None
         inst.state = "running"

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, select
 
-from processes.access import may_view_instance, task_visibility
+from processes.access import may_start, may_view_instance, task_visibility
 from processes.calendar.functions import current_calendar
 from processes.clock import CST
 from processes.db import UnitOfWork
@@ -286,10 +286,7 @@ def startable(uow: UnitOfWork, user: User) -> list[dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
         for d in uow.s.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key,
                                                                   ProcessDefinition.version)):
-            roles = starter_roles(d)
-            if roles is None and user.role not in ("applicant", "admin"):
-                continue
-            if roles is not None and user.role not in roles:
+            if not may_start(user, starter_roles(d), uow.runtime.settings.default_starter_roles):
                 continue
             out[d.key] = {"key": d.key, "name": d.name or d.key, "version": d.version}
         return list(out.values())
