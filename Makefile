@@ -23,7 +23,7 @@ ESBUILD := node_modules/.bin/esbuild
 # npm packages (package.json, exact versions) + the diagram bundle: bpmn-js Modeler with the Camunda 7
 # properties panel, the navigated viewer, dmn-js and the zh-CN translation (app/static/admin/) bundled
 # by esbuild into app/static/dist/ (gitignored); the stylesheets and fonts are copied beside it.
-$(NPM_STAMP): package.json app/static/admin/modeler-entry.js app/static/admin/zh-cn-translate.js
+$(NPM_STAMP): package.json Makefile app/static/admin/modeler-entry.js app/static/admin/zh-cn-translate.js
 	npm install --no-audit --no-fund --loglevel=error
 	rm -rf $(DIST) && mkdir -p $(DIST)/bpmn-font $(DIST)/dmn-font
 	$(ESBUILD) app/static/admin/modeler-entry.js --bundle --minify --format=iife --target=es2019 \
@@ -33,6 +33,8 @@ $(NPM_STAMP): package.json app/static/admin/modeler-entry.js app/static/admin/zh
 	cp -r node_modules/bpmn-js/dist/assets/bpmn-font/. $(DIST)/bpmn-font/
 	cp node_modules/dmn-js/dist/assets/dmn-js-*.css $(DIST)/
 	cp -r node_modules/dmn-js/dist/assets/dmn-font/. $(DIST)/dmn-font/
+	mkdir -p $(DIST)/swagger && cp node_modules/swagger-ui-dist/swagger-ui.css \
+		node_modules/swagger-ui-dist/swagger-ui-bundle.js $(DIST)/swagger/
 	echo '*' > $(DIST)/.gitignore
 	touch $(NPM_STAMP)
 
@@ -61,6 +63,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.timer_latency
 	$(BIN)/python -m tests.bench.http_bench
 	$(BIN)/python -m tests.bench.supervision_bench
+	$(BIN)/python -m tests.bench.sandbox_bench
 	$(BIN)/python -m tests.bench.dossier_bench
 
 scheduler: $(STAMP)

@@ -7,9 +7,11 @@ from typing import Any
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
+from flask_openapi3 import APIBlueprint, Info, OpenAPI
 
 from app import extensions
 from app.api import admin as api_admin
+from app.api import apidocs
 from app.api import auth as api_auth
 from app.api import calendar as api_calendar
 from app.api import documents as api_documents
@@ -18,6 +20,7 @@ from app.api import notifications as api_notifications
 from app.api import recognition as api_recognition
 from app.api import supervision as api_supervision
 from app.api import tasks as api_tasks
+from app.api.common import ErrorOut, validation_error_response
 from app.cli import register_cli
 from app.errors import register_error_handlers
 from app.i18n import init_i18n
@@ -43,7 +46,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
             settings = load_settings(**overrides)
         except SettingsError as exc:  # say what is wrong, not a traceback
             raise SystemExit(f"configuration error: {exc}") from None
-    app = Flask(__name__, instance_path=settings.instance_path, instance_relative_config=True)
+    app = OpenAPI(__name__, instance_path=settings.instance_path, instance_relative_config=True, doc_ui=False,
+                  info=Info(title="聊城市中小企业公共服务示范平台认定管理系统 API", version="1"),
+                  security_schemes={"bearer": {"type": "http", "scheme": "bearer",
+                                               "description": "POST /api/v1/auth/token 获取的令牌"}},
+                  validation_error_status=422, validation_error_model=ErrorOut,
+                  validation_error_callback=validation_error_response)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.upload_max_mb * 1024 * 1024,
@@ -63,9 +71,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     extensions.init_app(app)
     for bp in PAGES:
         app.register_blueprint(bp)
-    for bp in API:
-        extensions.csrf.exempt(bp)  # API clients authenticate with bearer tokens, not cookies
-        app.register_blueprint(bp)
+    for api in API:
+        extensions.csrf.exempt(api)  # API clients authenticate with bearer tokens, not cookies
+        if isinstance(api, APIBlueprint):
+            app.register_api(api)
+        else:
+            app.register_blueprint(api)
+    app.register_blueprint(apidocs.bp)
     register_error_handlers(app)
     init_i18n(app)
     init_templating(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -21,7 +21,7 @@ def _is_api() -> bool:
 
 
 def json_error(status: int, message: str, errors: list[Any] | None = None, code: str | None = None
-               ) -> ResponseReturnValue:
+               ) -> tuple[Response, int]:
     """The one error shape of the API: ``{"error", "code", "errors": [{"field", "code", "message"}]}``."""
     return jsonify({"error": message, "code": code or HTTP_CODES.get(status, "error"), "errors": errors or []}), status
 

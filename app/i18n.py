@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import Babel
+from flask_babel import Babel, gettext
+
+from processes.messages import set_translator
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 COOKIE = "lang"
@@ -27,6 +29,7 @@ def init_i18n(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).resolve().parent / "translations")
     Babel(app, locale_selector=select_locale)
+    set_translator(gettext)  # messages raised by the use cases read in the person's language
 
     @app.context_processor
     def _lang() -> dict[str, Any]:

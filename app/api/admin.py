@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import jsonify, request
 
-from app.api.common import api_blueprint, auth_required, int_arg, json_body
+from app.api.common import auth_required, int_arg, json_body, legacy_blueprint
 from app.extensions import actor_of, current_actor_user, ro_uow, uow
 from processes.access import Permission, require
 from processes.admin import dashboard as dash
@@ -19,7 +19,7 @@ from processes.services import users as users_svc
 
 FILTERS = ("process_key", "version", "state", "county", "round", "step", "overdue", "business_key")
 
-bp = api_blueprint("admin")
+bp = legacy_blueprint("admin")
 
 
 def plain(value: Any) -> Any:

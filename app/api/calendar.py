@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from flask import jsonify, request
 
-from app.api.common import api_blueprint, auth_required, json_body
+from app.api.common import auth_required, json_body, legacy_blueprint
 from app.extensions import actor_of, current_actor_user, ro_uow, runtime, uow
 from processes.access import Permission, require
 from processes.calendar import functions as calfn
@@ -17,7 +17,7 @@ from processes.errors import Invalid
 from processes.models import User
 from processes.services import clock as clock_svc
 
-bp = api_blueprint("calendar")
+bp = legacy_blueprint("calendar")
 
 
 def _may(permission: Permission) -> User:

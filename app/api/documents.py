@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from flask import request
 
-from app.api.common import api_blueprint, auth_required
+from app.api.common import auth_required, legacy_blueprint
+from app.api.common import public as public_route
 from app.extensions import actor_of, current_actor_user, ro_uow
 from app.web.documents import send_document, send_download
 from processes.documents import exports, public, services
 from processes.services.core import Actor
 
-bp = api_blueprint("documents")
+bp = legacy_blueprint("documents")
 
 
 def _actor() -> Actor:
@@ -37,21 +38,25 @@ def certificate(entry_id: int):
 
 
 @bp.get("/notices/publicity/<start>.pdf")
+@public_route
 def publicity_notice(start: str):
     return send_document(public.publicity_notice_pdf(ro_uow(), start))
 
 
 @bp.get("/notices/rounds/<int:year>.pdf")
+@public_route
 def round_list(year: int):
     return send_document(public.round_list_pdf(ro_uow(), year))
 
 
 @bp.get("/notices/revocations/<int:revocation_id>.pdf")
+@public_route
 def revocation_notice(revocation_id: int):
     return send_document(public.revocation_notice_pdf(ro_uow(), revocation_id))
 
 
 @bp.get("/exports/register.<any(xlsx, csv):fmt>")
+@public_route
 def register_export(fmt: str):
     return send_download(exports.to_file(exports.register_table(ro_uow()), fmt))
 

@@ -2,34 +2,60 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from typing import Any
 
-from app.api.common import api_blueprint, auth_required, int_arg
+from flask import jsonify
+from pydantic import BaseModel, Field
+
+from app.api.common import OptionalBody, api_blueprint
 from app.extensions import current_actor_user, ro_uow, uow
-from processes.errors import Invalid
 from processes.notifications import services as notifications
 
-bp = api_blueprint("notifications")
+bp = api_blueprint("notifications", "通知")
 
 
-@bp.get("/notifications")
-@auth_required
-def notifications_list():
+class NotificationQuery(BaseModel):
+    unread: bool = False
+    limit: int = Field(50, ge=1, le=200)
+
+
+class NotificationOut(BaseModel):
+    id: int
+    kind: str
+    title: str
+    body: str
+    link: str | None = None
+    instance_id: int | None = None
+    task_id: str | None = None
+    created_at: str
+    read: bool
+    read_at: str | None = None
+
+
+class NotificationsOut(BaseModel):
+    unread: int
+    items: list[NotificationOut]
+
+
+class ReadIn(OptionalBody):
+    ids: list[int] | None = Field(None, max_length=1000, description="null or left out: all")
+
+
+class ReadOut(BaseModel):
+    marked: int
+    unread: int
+
+
+@bp.get("/notifications", summary="我的通知（最新在前）", responses={200: NotificationsOut})
+def notifications_list(query: NotificationQuery) -> Any:
     user = current_actor_user()
-    unread_only = request.args.get("unread") in ("1", "true", "yes")
-    items = notifications.list_for(ro_uow(), user.id, unread_only=unread_only, limit=int_arg("limit", 50, 200))
+    items = notifications.list_for(ro_uow(), user.id, unread_only=query.unread, limit=query.limit)
     return jsonify({"unread": notifications.unread_count(ro_uow(), user.id),
                     "items": [notifications.view(n) for n in items]})
 
 
-@bp.post("/notifications/read")
-@auth_required
-def notifications_read():
-    """Body {"ids": [1, 2]} marks those read; {} or {"ids": null} marks all read."""
-    body = request.get_json(silent=True) or {}
-    ids = body.get("ids") if isinstance(body, dict) else None
-    if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, int) for i in ids)):
-        raise Invalid("ids must be a list of integers", [{"field": "ids", "message": "应为整数列表"}])
+@bp.post("/notifications/read", summary="标为已读", responses={200: ReadOut})
+def notifications_read(body: ReadIn) -> Any:
     user = current_actor_user()
-    changed = notifications.mark_read(uow(), user.id, ids)
+    changed = notifications.mark_read(uow(), user.id, body.ids)
     return jsonify({"marked": changed, "unread": notifications.unread_count(ro_uow(), user.id)})

@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import jsonify, request, send_file
 
-from app.api.common import api_blueprint, auth_required
+from app.api.common import auth_required, legacy_blueprint, public
 from app.extensions import actor_of, current_actor_user, ro_uow, uow
 from processes.errors import Invalid
 from processes.recognition import services as rec
 
-bp = api_blueprint("recognition")
+bp = legacy_blueprint("recognition")
 
 
 def _body() -> dict[str, Any]:
@@ -88,6 +88,7 @@ def withdraw(business_key: str):
 
 
 @bp.post("/applications/<business_key>/objections")
+@public
 def file_objection(business_key: str):
     """Public (no login): Art. 13 objections during publicity."""
     b = _body()
@@ -96,6 +97,7 @@ def file_objection(business_key: str):
 
 
 @bp.get("/register")
+@public
 def register():
     """Public list of recognised platforms (Art. 14, 22)."""
     return jsonify(rec.list_register(ro_uow(), request.args.get("status"), request.args.get("credit_code")))

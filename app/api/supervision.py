@@ -7,14 +7,14 @@ from typing import Any
 
 from flask import jsonify, request
 
-from app.api.common import api_blueprint, auth_required, int_arg, json_body
+from app.api.common import auth_required, int_arg, json_body, legacy_blueprint, public
 from app.extensions import actor_of, current_actor_user, ro_uow, runtime, uow
 from processes import queries
 from processes.access import Permission, require
 from processes.errors import Invalid
 from processes.supervision import services as sup
 
-bp = api_blueprint("supervision")
+bp = legacy_blueprint("supervision")
 
 
 def _int_field(body: dict[str, Any], name: str) -> int:
@@ -93,6 +93,7 @@ def supervision_start_spot_check():
 
 
 @bp.get("/supervision/revocations")
+@public
 def supervision_revocations():
     """Art. 20: the results are published on the bureau's website (confirmed revocations, public)."""
     return jsonify(sup.list_revocations(ro_uow(), public=True))

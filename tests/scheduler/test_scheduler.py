@@ -68,17 +68,23 @@ def test_timer_behind_an_event_based_gateway_is_found_and_fires(runtime, clock):
     assert states(runtime, [inst.id]) == {inst.id: "completed"}
 
 
-def test_opening_an_instance_fires_its_due_timers(api, runtime, clock):
+def test_reading_an_instance_with_a_due_timer_changes_nothing(api, runtime, clock):
+    """Reads never write: a GET neither fires a due timer nor touches the instance; the scheduler does."""
     deploy_file(runtime, TIMER)
     r = api.as_user("reviewer").post("/api/v1/process-instances", json={
         "process_key": "timer_only", "variables": {"due_time": (START + timedelta(minutes=5)).isoformat()}})
     assert r.status_code == 201, r.get_json()
     iid = r.get_json()["id"]
-    assert api.instance(iid)["state"] == "waiting"
-    clock.set_state(START + timedelta(minutes=6), timedelta(0))  # no scheduler runs
-    detail = api.instance(iid)
-    assert detail["state"] == "completed"
-    assert "timer.fired" in [h["action"] for h in detail["history"]]
+    before = api.instance(iid)
+    assert before["state"] == "waiting"
+    clock.set_state(START + timedelta(minutes=6), timedelta(0))  # the timer is due; no scheduler runs
+    for _ in range(3):
+        detail = api.instance(iid)
+        assert (detail["state"], detail["lock_version"], detail["updated_at"]) == (
+            "waiting", before["lock_version"], before["updated_at"])
+        assert "timer.fired" not in [h["action"] for h in detail["history"]]
+    assert poll_once(runtime) == 1  # the scheduler's poll fires it
+    assert api.instance(iid)["state"] == "completed"
 
 
 def test_concurrent_polls_fire_each_timer_once(runtime, clock):

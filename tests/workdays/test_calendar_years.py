@@ -11,6 +11,7 @@ from processes.calendar import functions as calfn
 from processes.calendar.models import Deadline, HolidayYear
 from processes.clock import CST
 from processes.models import AuditEntry, TaskIndex, Timer
+from processes.services.timers import fire_due
 from tests.support.diagrams import CALENDAR_2027 as CAL_2027
 from tests.support.diagrams import PUBLICITY as PUBLICITY_BPMN
 
@@ -77,8 +78,10 @@ def test_publicity_into_2027_is_provisional_then_recomputed_when_2027_is_loaded(
         assert (loaded.year, loaded.loaded_by, loaded.source) == (2027, "admin", "2027.toml")
     # the timer fires at its recomputed time, not the provisional one
     clock.set_state(datetime(2027, 1, 2, 9, 0, tzinfo=CST), timedelta(0))
+    fire_due(runtime.uow())  # what the scheduler does
     assert api.as_user("admin").instance(iid)["timers"] != []
     clock.set_state(datetime(2027, 1, 5, 0, 0, 1, tzinfo=CST), timedelta(0))
+    fire_due(runtime.uow())
     assert api.as_user("admin").instance(iid)["timers"] == []
 
 
@@ -179,6 +182,7 @@ def test_deadline_kept_in_a_variable_is_recomputed_with_its_timer(api, clock, ru
     assert detail["variables"]["publicity_end"] == "2027-01-04T23:59:59+08:00"
     assert detail["timers"][0]["due_at"].startswith("2027-01-04T15:59:59")
     clock.set_state(datetime(2027, 1, 5, 0, 0, 1, tzinfo=CST), td(0))
+    fire_due(runtime.uow())  # what the scheduler does: reading an instance never fires its timers
     assert api.instance(iid)["state"] == "completed"
 
 
