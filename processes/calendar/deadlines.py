@@ -103,7 +103,7 @@ def _warn_admins(uow: UnitOfWork, row: Deadline) -> None:
     admin_ids = uow.s.scalars(select(User.id).where(User.role == Role.ADMIN, User.active.is_(True))).all()
     for uid in admin_ids:
         notify(uow, uid, "calendar", f"{years} 年工作日历未发布：有临时期限",
-               f"实例 {row.instance_id} 的期限 {str(row.value)[:10]} 按周一至周五临时计算"
-               f"（{years} 年节假日安排尚未载入）。载入该年日历后将自动重新计算。",
+               f"实例 {row.instance_id} 的期限 {str(row.value)[:10]} 按法定节假日和周末临时计算"
+               f"（{years} 年节假日安排尚未载入，调休未知）。载入该年日历后将自动重新计算。",
                link="/admin/calendar", instance_id=row.instance_id,
                dedup_key=f"provisional-year-{years}")
