@@ -138,7 +138,7 @@ def list_definitions(uow: UnitOfWork, user: User) -> list[dict[str, Any]]:
                                                                 ProcessDefinition.version)).all()
         return [{"id": d.id, "key": d.key, "version": d.version, "name": d.name, "deployed_by": d.deployed_by,
                  "deployed_at": d.deployed_at.isoformat(), "hash": d.content_hash, "file": d.bpmn_file,
-                 "running_instances": counts.get(d.id, 0)} for d in rows]
+                 "measure": d.measure, "running_instances": counts.get(d.id, 0)} for d in rows]
 
 
 def instance_view_by_id(uow: UnitOfWork, instance_id: int) -> dict[str, Any]:
