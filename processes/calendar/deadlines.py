@@ -96,6 +96,16 @@ def track_deadlines(uow: UnitOfWork, inst: ProcessInstance, wf: Any, snap: Any, 
     return changes
 
 
+def provisional_ids(uow: UnitOfWork, kind: str, task_ids: list[str]) -> set[str]:
+    """Of these timers (``kind='timer'``) or user tasks (``kind='task'``), the ones whose open deadline
+    was counted provisionally (docs/DOMAIN.md §6: marked wherever it is shown). One query."""
+    if not task_ids:
+        return set()
+    return set(uow.s.scalars(select(Deadline.task_id).where(
+        Deadline.kind == kind, Deadline.open.is_(True), Deadline.provisional.is_(True),
+        Deadline.task_id.in_(task_ids))))
+
+
 def _warn_admins(uow: UnitOfWork, row: Deadline) -> None:
     """docs/DOMAIN.md §6: a deadline in a year without a published calendar is flagged to the admins,
     once per year, so they load that year's schedule."""

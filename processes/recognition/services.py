@@ -26,6 +26,7 @@ from processes.errors import Conflict, Forbidden, Invalid, NotFound
 from processes.forms import fields_of, validate_form
 from processes.models import AuditEntry, DecisionFile, ProcessDefinition, ProcessInstance, TaskIndex
 from processes.recognition.models import (
+    FINAL_STATUSES,
     REGISTER_STATUSES,
     Application,
     Material,
@@ -175,6 +176,21 @@ def _is_panel_expert(uow: UnitOfWork, actor: Actor, app: Application) -> bool:
         return False
     return uow.s.scalar(select(TaskIndex.id).where(TaskIndex.business_key == app.business_key,
                                                    TaskIndex.assignee_id == actor.id)) is not None
+
+
+def outcome_of_instance(uow: UnitOfWork, instance_id: int) -> dict[str, Any] | None:
+    """The application behind a recognition instance, as its page shows it: status, the rules flagged
+    to the county and, once it ended, why — rule by rule, each citing its article (docs/DOMAIN.md §2).
+    The caller has checked that the user may read the instance."""
+    with uow:
+        app = uow.s.scalars(select(Application).where(Application.instance_id == instance_id)).first()
+        if app is None:
+            return None
+        return {"business_key": app.business_key, "status": app.status,
+                "status_name": STATUS_NAMES.get(app.status, app.status), "ended": app.status in FINAL_STATUSES,
+                "outcome_reasons": app.outcome_reasons or [], "flagged_rules": app.flagged_rules or [],
+                "publicity_start": app.publicity_start.isoformat() if app.publicity_start else None,
+                "publicity_end": app.publicity_end.isoformat() if app.publicity_end else None}
 
 
 def get_application(uow: UnitOfWork, actor: Actor, business_key: str) -> dict[str, Any]:
