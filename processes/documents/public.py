@@ -14,6 +14,7 @@ from typing import Any
 import segno
 from sqlalchemy import select
 
+from handlers.certificates import validity_expired
 from processes.calendar.functions import current_calendar
 from processes.db import UnitOfWork
 from processes.documents import labels
@@ -39,7 +40,7 @@ def register_url(uow: UnitOfWork, entry_id: int) -> str:
 
 def _entry_view(uow: UnitOfWork, e: PlatformRegister) -> dict[str, Any]:
     status = e.status
-    if status == "recognised" and e.valid_to is not None and e.valid_to < today(uow):
+    if status == "recognised" and e.valid_to is not None and validity_expired(e.valid_to, today(uow)):
         status = "expired"
     return {"id": e.id, "unit_name": e.unit_name, "credit_code": e.credit_code,
             "county": labels.county_name(e.county, county_names(uow)), "county_code": e.county,

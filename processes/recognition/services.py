@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from handlers.certificates import ban_until as ban_until_of
+from handlers.certificates import validity_expired
 from handlers.credit_code import validate_credit_code
 from handlers.measures import MEASURE_2021_115, Measure, in_force, lapsed_warning, measure_from, round_measure
 from handlers.recognition_steps import MATERIALS, SYSTEM_MATERIALS, beijing_date, missing_materials
@@ -429,7 +430,7 @@ def list_materials(uow: UnitOfWork, actor: Actor, business_key: str) -> dict[str
 
 def register_view(r: PlatformRegister, today: date) -> dict[str, Any]:
     status = r.status
-    if status == "recognised" and r.valid_to is not None and r.valid_to < today:
+    if status == "recognised" and r.valid_to is not None and validity_expired(r.valid_to, today):
         status = "expired"
     return {"id": r.id, "unit_name": r.unit_name, "credit_code": r.credit_code, "county": r.county,
             "status": status, "certificate_no": r.certificate_no,
