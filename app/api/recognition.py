@@ -118,6 +118,13 @@ def file_objection(business_key: str):
                                       str(b.get("reasons", "")))), 201
 
 
+@bp.get("/applications/<business_key>/objections")
+@auth_required
+def objections(business_key: str):
+    """Art. 13: the objections filed against an application and their decisions (the bureau)."""
+    return jsonify(rec.objections_of(ro_uow(), actor_of(current_actor_user()), business_key))
+
+
 @bp.get("/register")
 def register():
     """Public list of recognised platforms (Art. 14, 22)."""
