@@ -98,7 +98,7 @@ def register_calendar_cli(app: Flask) -> None:
         """List the years in force and where each came from."""
         for y in calendar_svc.years_overview(runtime().uow()):
             if not y["known"]:
-                click.echo(f"{y['year']}\tNOT LOADED (deadlines counted Mon–Fri, provisional)")
+                click.echo(f"{y['year']}\tNOT LOADED (provisional: statutory holidays and weekends)")
                 continue
             last = y["loads"][0] if y["loads"] else None
             who = f"\t{last['loaded_by']} {last['loaded_at']}" if last else ""

@@ -67,6 +67,14 @@ def validity_period(grant_date: date | str, years: int = VALIDITY_YEARS) -> tupl
     return start, add_years(start, years)
 
 
+def validity_expired(valid_to: date | str, today: date) -> bool:
+    """Art. 17: ``valid_to`` (grant date + 3 years) is the validity's **last** day — the period
+    starts the day after the grant (民法典 第二百零一条) and ends on the corresponding day
+    (第二百零二条). Expired from the day after. The one definition the register page, the expiry
+    job, the reporting duty and the reminders use."""
+    return today > parse_iso_date(valid_to)
+
+
 def ban_until(revocation_date: date | str, years: int = BAN_YEARS) -> date:
     """Art. 21: after a revocation for violations the unit may not apply for 3 years."""
     return add_years(parse_iso_date(revocation_date), years)

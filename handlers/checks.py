@@ -45,7 +45,7 @@ class Thresholds:
     smes_served_min: float = 80  # Art. 7(二)
     titled_min: float = 5  # Art. 7(二)
     satisfaction_min: float = 90  # Art. 7(二), %
-    growth_years: int = 2  # Art. 7(二) 近两年稳步增长
+    growth_years: int = 2  # Art. 7(二) 近两年稳步增长: two yearly figures, one comparison
     partner_min: float = 3  # Art. 7(三)
     low_fee_share_min: float = 10  # Art. 7(四), %
     staff_min: float = 10  # Art. 7(五)
@@ -64,15 +64,22 @@ class Thresholds:
         return _from_mapping(cls, values, base or cls())
 
     @classmethod
-    def for_nature(cls, unit_nature: str | None) -> Thresholds:
+    def for_nature(cls, unit_nature: Any, relaxed_confirmed: Any = False) -> Thresholds:
         """The measure's own values for a host of this nature (Art. 7 last paragraph).
 
-        A public institution or social organisation gets assets ≥ 100 万元 and staff ≥ 5; any
-        other (or unknown) nature gets the enterprise column.
+        The relaxed column (assets ≥ 100 万元, staff ≥ 5) needs both halves of the paragraph: a
+        public institution or social organisation host **and** the county's confirmation that its
+        results are outstanding with a clear demonstration effect (checklist item 7.R). Otherwise
+        the enterprise column applies, whatever the unit's nature.
         """
-        if unit_nature in RELAXED_NATURES:
+        if relaxed_applies(unit_nature, relaxed_confirmed):
             return cls(assets_min_wan=RELAXED_ASSETS_MIN_WAN, staff_min=RELAXED_STAFF_MIN)
         return cls()
+
+
+def relaxed_applies(unit_nature: Any, relaxed_confirmed: Any) -> bool:
+    """Art. 7 last paragraph: 事业单位/社团法人 host **and** 7.R confirmed by the county."""
+    return unit_nature in RELAXED_NATURES and relaxed_confirmed is True
 
 
 @dataclass(frozen=True)
@@ -260,18 +267,20 @@ def check_satisfaction(app: Mapping[str, Any], t: Thresholds) -> CheckResult:
 
 
 def check_steady_growth(app: Mapping[str, Any], t: Thresholds) -> CheckResult:
-    """Art. 7(二): SMEs served grew steadily over the last two years.
+    """Art. 7(二) with 7(一): SMEs served grew steadily over the last two years.
 
-    Decision (docs/DOMAIN.md §4): in the ``yearly`` table, each of the last two years served
-    more enterprises than the year before; the last three years must be consecutive.
+    Decision (docs/DOMAIN.md §4): "近两年" is two yearly figures — the last full year in the
+    ``yearly`` table against the year before it, one comparison (last > previous). A unit that has
+    operated just over two years (7.1b) has exactly those two figures, so no third year is asked
+    for; where more years are given they are shown to the reviewer (``value``) but do not decide.
     """
     rule, article = "7.2d", "第七条(二)"
-    threshold = "strictly_increasing"
-    needed = t.growth_years + 1
+    threshold = "last_year_greater_than_previous"
+    needed = max(2, int(t.growth_years))
     rows = app.get("yearly")
     if not isinstance(rows, list) or not rows:
         return CheckResult(rule, article, False, None, threshold,
-                           "缺少逐年经营情况表（yearly）")
+                           "缺少逐年经营情况表（yearly），第七条(二)需近两年服务企业数")
     series: list[tuple[int, float]] = []
     try:
         for i, row in enumerate(rows):
@@ -288,18 +297,22 @@ def check_steady_growth(app: Mapping[str, Any], t: Thresholds) -> CheckResult:
     if len(set(years)) != len(years):
         return CheckResult(rule, article, False, None, threshold,
                            "逐年经营情况表（yearly）中年度重复")
+    value = [{"year": y, "smes_served": s} for y, s in series]
     last = series[-needed:]
-    value = [{"year": y, "smes_served": s} for y, s in last]
     if len(last) < needed:
         return CheckResult(rule, article, False, value, threshold,
-                           f"逐年经营情况表（yearly）需至少填写近{needed}年数据")
+                           f"逐年经营情况表（yearly）需填写近{needed}年（上一完整年度及其前一年）的服务企业数")
     if any(b[0] != a[0] + 1 for a, b in pairwise(last)):
         return CheckResult(rule, article, False, value, threshold,
                            f"逐年经营情况表（yearly）近{needed}年应为连续年度")
     passed = all(b[1] > a[1] for a, b in pairwise(last))
-    shown = "、".join(f"{y}年 {_fmt(s)} 家" for y, s in last)
-    verdict = "逐年增长，符合" if passed else "未逐年增长，不符合"
-    return CheckResult(rule, article, passed, value, threshold, f"服务企业数 {shown}，{verdict}")
+    compared = "、".join(f"{y}年 {_fmt(s)} 家" for y, s in last)
+    verdict = "稳步增长，符合" if passed else "未增长，不符合"
+    message = f"第七条(二)近两年服务企业数：{compared}，{verdict}"
+    earlier = series[:-needed]
+    if earlier:  # the trend, for the reviewer only
+        message += "（此前：" + "、".join(f"{y}年 {_fmt(s)} 家" for y, s in earlier) + "，仅供参考）"
+    return CheckResult(rule, article, passed, value, threshold, message)
 
 
 def check_partner_agencies(app: Mapping[str, Any], t: Thresholds) -> CheckResult:
@@ -348,20 +361,25 @@ def check_qualified_share(app: Mapping[str, Any], t: Thresholds) -> CheckResult:
     return CheckResult(rule, article, passed, round(share, 2), threshold, message)
 
 
-# Checklist items a reviewer confirms (docs/DOMAIN.md §4): rule -> (article, what, evidence).
+# Checklist items the county confirms (docs/DOMAIN.md §4): rule -> (article, what, evidence).
 JUDGMENT_ITEMS: dict[str, tuple[str, str, str]] = {
     "7.1a": ("第七条(一)", "具有独立法人资格及从事相关服务的资质", "材料三、八"),
     "7.1d": ("第七条(一)", "财务收支状况良好，经营合法规范，在“信用中国”无不良记录和失信记录",
              "材料四、七"),
+    "7.2e": ("第七条(二)", "在专业服务领域或区域内有一定的声誉和品牌影响力", "申请报告、服务证明材料"),
     "7.3a": ("第七条(三)", "有固定的经营服务场所和必要的服务设施、仪器设备", "材料五、设备清单"),
     "7.4a": ("第七条(四)", "管理制度健全、服务流程规范、收费标准合理、服务质量保证措施完善，"
              "有明确的发展规划和年度服务目标", "申请报告"),
     "7.4b": ("第七条(四)", "对小型微型企业的服务收费有相应的优惠规定", "材料十"),
+    "7.5c": ("第七条(五)", "主要负责人诚信、守法，具有开拓创新精神、丰富的实践经验和较高的管理水平",
+             "材料七、十二"),
 }
+# Art. 7 last paragraph: the second half of the relaxed column's condition, a judgment (7.R).
+RELAXED_RULE = "7.R"
 RELAXED_JUDGMENT = (
-    "7.relaxed",
+    RELAXED_RULE,
     "第七条第二款",
-    "事业单位、社团法人主办平台适用放宽条件，需服务业绩突出、示范带动作用明显",
+    "事业单位、社团法人主办的平台服务业绩突出、示范带动作用明显（适用资产总额、从业人数放宽条件）",
     "申请报告、推荐意见",
 )
 
@@ -371,25 +389,41 @@ def _judgment(rule: str, article: str, what: str, evidence: str,
     confirmed = confirmations.get(rule)
     passed = confirmed if isinstance(confirmed, bool) else None
     if passed is None:
-        message = f"待审核人员确认：{what}（依据：{evidence}）"
+        message = f"待县级主管部门确认（{article}）：{what}（依据：{evidence}）"
     elif passed:
-        message = f"已确认：{what}"
+        message = f"已确认（{article}）：{what}"
     else:
-        message = f"经确认不符合：{what}"
+        message = f"经确认不符合（{article}）：{what}"
     return CheckResult(rule, article, passed, None, None, message, KIND_JUDGMENT)
 
 
-def judgment_items(app: Mapping[str, Any]) -> list[CheckResult]:
-    """Art. 7(一)(三)(四) checklist items (7.1a, 7.1d, 7.3a, 7.4a, 7.4b), plus the
-    "outstanding results" condition of the relaxed column (Art. 7 last paragraph) for a
-    public-institution or social-organisation host. ``app["confirmations"]`` maps rule → bool.
-    """
+def confirmations_of(app: Mapping[str, Any]) -> Mapping[str, Any]:
     raw = app.get("confirmations")
-    confirmations: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    return raw if isinstance(raw, Mapping) else {}
+
+
+def judgment_items(app: Mapping[str, Any]) -> list[CheckResult]:
+    """Art. 7 checklist items (7.1a, 7.1d, 7.2e, 7.3a, 7.4a, 7.4b, 7.5c), plus the "outstanding
+    results" condition of the relaxed column (7.R, Art. 7 last paragraph) for a public-institution or
+    social-organisation host. ``app["confirmations"]`` maps rule → bool.
+    """
+    confirmations = confirmations_of(app)
     items = [_judgment(rule, *spec, confirmations) for rule, spec in JUDGMENT_ITEMS.items()]
     if app.get("unit_nature") in RELAXED_NATURES:
         items.append(_judgment(*RELAXED_JUDGMENT, confirmations))
     return items
+
+
+def _relaxed_hint(app: Mapping[str, Any], result: CheckResult, relaxed_value: float) -> CheckResult:
+    """Art. 7 last paragraph: a 事业单位/社团法人 host measured against the enterprise column is told
+    that the relaxed value applies once the county confirms 7.R."""
+    if result.passed is not False or app.get("unit_nature") not in RELAXED_NATURES:
+        return result
+    if not isinstance(result.threshold, (int, float)) or result.threshold <= relaxed_value:
+        return result
+    hint = (f"（第七条第二款：经县级主管部门确认服务业绩突出、示范带动作用明显（7.R）后，"
+            f"可放宽至不低于 {_fmt(relaxed_value)}）")
+    return replace(result, message=result.message + hint)
 
 
 def art7_checks(
@@ -400,35 +434,68 @@ def art7_checks(
     results = [
         judged.pop("7.1a"),
         check_operating_years(app, t, submission_date),
-        check_total_assets(app, t),
+        _relaxed_hint(app, check_total_assets(app, t), RELAXED_ASSETS_MIN_WAN),
         judged.pop("7.1d"),
         check_smes_served(app, t),
         check_titled_served(app, t),
         check_satisfaction(app, t),
+        *survey_satisfaction_check(app, t),
         check_steady_growth(app, t),
+        judged.pop("7.2e"),
         judged.pop("7.3a"),
         check_partner_agencies(app, t),
         judged.pop("7.4a"),
         judged.pop("7.4b"),
         check_low_fee_share(app, t),
-        check_staff_total(app, t),
+        _relaxed_hint(app, check_staff_total(app, t), RELAXED_STAFF_MIN),
         check_qualified_share(app, t),
+        judged.pop("7.5c"),
     ]
     return results + list(judged.values())
 
 
+def survey_satisfaction_check(app: Mapping[str, Any], t: Thresholds) -> list[CheckResult]:
+    """Art. 11 with 7(二): the county's own survey (很满意 + 基本满意 share of the drawn sample,
+    ``survey_satisfaction``) against the 90 %, beside the applicant's figure. Absent until the county
+    has surveyed."""
+    raw = app.get("survey_satisfaction")
+    if raw is None or isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        return []
+    threshold = t.satisfaction_min
+    passed = raw >= threshold
+    stated = app.get("satisfaction_rate")
+    own = f"{_fmt(float(stated))}%" if isinstance(stated, (int, float)) and not isinstance(stated, bool) else "未填"
+    verdict = "符合" if passed else "不符合"
+    message = (f"县级测评满意度（很满意、基本满意占抽样企业比例）{_fmt(float(raw))}%，要求不低于 "
+               f"{_fmt(threshold)}%，{verdict}；申报单位自报 {own}")
+    return [CheckResult("7.2c.survey", "第七条(二)、第十一条", passed, raw, threshold, message)]
+
+
 # --- Art. 8 -----------------------------------------------------------------------------------
 
-# function -> (rule, article, name, checklist requirements the reviewer still sees)
+# function -> (rule, article, name, the non-numeric requirements of Art. 8 the county confirms)
 FUNCTIONS: dict[str, tuple[str, str, str, str]] = {
-    "information": ("8.1", "第八条(一)", "信息服务", "开放的信息服务系统，在线服务及线上线下联动"),
-    "technology": ("8.2", "第八条(二)", "技术服务", "专家库、新产品新技术项目库，具备条件的开放大型仪器设备"),
-    "startup": ("8.3", "第八条(三)", "创业服务", "创业项目库、《创业指南》、创业服务热线及政务代理服务"),
-    "training": ("8.4", "第八条(四)", "培训服务", "完善的培训服务评价机制"),
+    "information": ("8.1", "第八条(一)", "信息服务",
+                    "形成便于中小企业查询的、开放的信息服务系统，具有在线服务、线上线下联动功能"),
+    "technology": ("8.2", "第八条(二)", "技术服务",
+                   "具有组织技术服务资源的能力和良好的协同服务机制；具有专家库和新产品、新技术项目库；"
+                   "具备条件的开放大型、精密仪器设备与中小企业共享"),
+    "startup": ("8.3", "第八条(三)", "创业服务",
+                "具有较强的创业辅导能力，建有创业项目库、《创业指南》、创业服务热线；开展相关政务代理服务"),
+    "training": ("8.4", "第八条(四)", "培训服务", "具有较强的深度培训能力，有完善的培训服务评价机制"),
     "financing": ("8.5", "第八条(五)", "融资服务", ""),
-    "consulting": ("8.6", "第八条(六)", "咨询服务", "调研诊断、方案制定和辅导实施能力及服务评价机制"),
-    "legal": ("8.7", "第八条(七)", "法律服务", "《中小企业法律服务指南》、服务热线"),
+    "consulting": ("8.6", "第八条(六)", "咨询服务",
+                   "具有较强的调研诊断、方案制定和辅导实施能力，建立良好的服务协同和服务评价机制"),
+    "legal": ("8.7", "第八条(七)", "法律服务",
+              "具有较强的法律服务能力；建有《中小企业法律服务指南》、服务热线，开展法律诊断、法律体检、"
+              "法律援助服务"),
 }
+
+
+def checklist_rule(function_rule: str) -> str:
+    """The rule id of a function's Art. 8 checklist item, e.g. ``8.3.checklist``."""
+    return f"{function_rule}.checklist"
+
 
 # function -> [(field, label, unit, threshold attribute)] that must all be met.
 _REQUIREMENTS: dict[str, list[tuple[str, str, str, str]]] = {
@@ -495,8 +562,25 @@ def _check_financing(row: Mapping[str, Any], index: int, t8: Art8Thresholds) -> 
     return CheckResult(rule, article, passed, value, threshold, message)
 
 
-def check_function(row: Any, index: int, t8: Art8Thresholds) -> CheckResult:
-    """Art. 8(一)–(七): one declared service function against its yearly thresholds."""
+def _with_checklist(numbers: CheckResult, checklist: str, confirmations: Mapping[str, Any]) -> CheckResult:
+    """docs/DOMAIN.md §4: a function counts as met with its numbers **and** its checklist. Numbers met
+    but the checklist not yet confirmed: ``passed`` None (pending the county)."""
+    if not checklist or numbers.passed is not True:
+        return numbers
+    confirmed = confirmations.get(checklist_rule(numbers.rule))
+    if confirmed is True:
+        return replace(numbers, message=numbers.message + f"；其他要求已确认：{checklist}")
+    if confirmed is False:
+        return replace(numbers, passed=False,
+                       message=numbers.message.removesuffix("。符合") + f"；但经确认不具备：{checklist}。不符合")
+    pending = f"；数量要求已达到，另需县级主管部门确认：{checklist}"
+    return replace(numbers, passed=None, message=numbers.message.removesuffix("。符合") + pending)
+
+
+def check_function(row: Any, index: int, t8: Art8Thresholds,
+                   confirmations: Mapping[str, Any] | None = None) -> CheckResult:
+    """Art. 8(一)–(七): one declared service function against its yearly thresholds and, where the
+    article asks for more than numbers, its checklist (``confirmations["8.N.checklist"]``)."""
     if not isinstance(row, Mapping):
         return CheckResult("8.unknown", "第八条", False, None, None,
                            f"服务功能第{index + 1}项（functions[{index}]）格式无效")
@@ -511,24 +595,47 @@ def check_function(row: Any, index: int, t8: Art8Thresholds) -> CheckResult:
     ok, values, thresholds, parts = _requirement_parts(row, index, reqs)
     verdict = "符合" if ok else "不符合"
     message = f"{title}：{'；'.join(parts)}。{verdict}"
-    if checklist:
-        message += f"（另需审核：{checklist}）"
-    return CheckResult(rule, article, ok, values, thresholds, message)
+    return _with_checklist(CheckResult(rule, article, ok, values, thresholds, message), checklist,
+                           confirmations or {})
+
+
+def function_checklists(app: Mapping[str, Any]) -> list[CheckResult]:
+    """Art. 8's non-numeric requirements of each function the applicant claims, as checklist items
+    (``8.N.checklist``) the county confirms."""
+    rows = app.get("functions")
+    confirmations = confirmations_of(app)
+    claimed = {r.get("function") for r in rows if isinstance(r, Mapping)} if isinstance(rows, list) else set()
+    out = []
+    for name, (rule, article, title, checklist) in FUNCTIONS.items():
+        if name in claimed and checklist:
+            out.append(_judgment(checklist_rule(rule), article, f"{title}：{checklist}", "申请报告、服务证明材料",
+                                 confirmations))
+    return out
 
 
 def art8_checks(app: Mapping[str, Any], t8: Art8Thresholds) -> list[CheckResult]:
-    """Art. 8: one result per declared function, then the overall "8" (at least one met)."""
+    """Art. 8: one result per declared function (numbers and checklist), the checklist items, then
+    the overall "8" (at least one function met; pending while the only candidates await the county)."""
     rows = app.get("functions")
     if not isinstance(rows, list) or not rows:
         return [CheckResult("8", "第八条", False, [], "至少一项",
                             "未申报服务功能（functions），第八条要求至少满足一项功能要求")]
-    results = [check_function(row, i, t8) for i, row in enumerate(rows)]
-    met = [r.rule for r in results if r.passed]
+    confirmations = confirmations_of(app)
+    results = [check_function(row, i, t8, confirmations) for i, row in enumerate(rows)]
+    met = [r.rule for r in results if r.passed is True]
+    pending = [r.rule for r in results if r.passed is None]
+    overall_passed: bool | None
     if met:
+        overall_passed = True
         message = f"满足功能要求：{'、'.join(met)}，符合第八条至少一项的要求"
+    elif pending:
+        overall_passed = None
+        message = f"功能 {'、'.join(pending)} 数量要求已达到，待县级主管部门确认其他要求后方可认定符合第八条"
     else:
+        overall_passed = False
         message = "申报的服务功能均未达到第八条要求"
-    results.append(CheckResult("8", "第八条", bool(met), met, "至少一项", message))
+    results += function_checklists(app)
+    results.append(CheckResult("8", "第八条", overall_passed, met, "至少一项", message))
     return results
 
 
@@ -637,19 +744,19 @@ def run_checks(
 
 
 def overall(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """Summary: eligible when every computed Art. 7 rule and the overall Art. 8 rule passed.
+    """Summary of the computed results: they inform the county, they do not decide (Art. 10).
 
-    ``failed_rules``: computed Art. 7 rules that failed, and "8" if no function is met;
-    ``pending_judgment``: checklist items not yet confirmed; ``rejected_judgment``: checklist
-    items a reviewer marked as not met (Art. 7 needs all conditions, so the reviewer decides
-    on them); ``warnings``: warnings that did not pass.
+    ``failed_rules``: computed Art. 7 rules that failed, and "8" if no function is met (a function
+    waiting only for its checklist is not a failure); ``eligible``: none failed;
+    ``pending_judgment``: checklist items not yet confirmed; ``rejected_judgment``: checklist items
+    the county marked as not met; ``warnings``: warnings that did not pass.
     """
     listed = list(results)
     computed7 = [r for r in listed if r.get("kind") == KIND_COMPUTED
                  and str(r.get("rule", "")).startswith("7.")]
     art8 = [r for r in listed if r.get("rule") == "8"]
     failed = [r["rule"] for r in computed7 if r.get("passed") is not True]
-    failed += [r["rule"] for r in art8 if r.get("passed") is not True]
+    failed += [r["rule"] for r in art8 if r.get("passed") is False]
     if not art8:
         failed.append("8")
 
@@ -663,3 +770,20 @@ def overall(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         "rejected_judgment": rules_where(KIND_JUDGMENT, lambda p: p is False),
         "warnings": rules_where(KIND_WARNING, lambda p: p is not True),
     }
+
+
+def failed_results(results: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The failed rules as reasons ``{rule, article, message}``, in article order, each citing its
+    article: computed failures and checklist items confirmed as not met (docs/DOMAIN.md §2: what the
+    county sees flagged, and the reasons a decline is prefilled with)."""
+    listed = list(results)
+    summary = overall(listed)
+    wanted = set(summary["failed_rules"]) | set(summary["rejected_judgment"])
+    out = []
+    for r in listed:
+        if r.get("rule") in wanted:
+            out.append({"rule": r["rule"], "article": r.get("article") or "", "message": r.get("message") or ""})
+            wanted.discard(r["rule"])
+    out += [{"rule": rule, "article": "第八条", "message": "未申报服务功能，第八条要求至少满足一项功能要求"}
+            for rule in sorted(wanted)]
+    return out

@@ -10,7 +10,6 @@ from datetime import date
 from typing import Any
 
 from handlers.certificates import parse_iso_date, reapply_allowed_from
-from handlers.credit_code import validate_credit_code
 
 STATUS_RECOGNISED = "recognised"
 
@@ -30,7 +29,9 @@ def eligibility_reasons(
 ) -> list[dict[str, str]]:
     """Refusal reasons ``{rule, article, message}``; an empty list means the unit may apply.
 
-    - ``credit_code``: the unit is identified by a valid unified social credit code;
+    The unit is identified by its unified social credit code. A malformed code (wrong check digit …)
+    is a form error refused at entry, not an Art. 15 result: it is not judged here.
+
     - ``one_per_round`` (Art. 15: one recognition round a year): no other open application
       of the unit in the same round (``current_business_key`` excludes the application
       being checked);
@@ -38,10 +39,6 @@ def eligibility_reasons(
       this calendar year (may re-apply in the expiry year);
     - ``banned`` (Art. 21): no application within 3 years of a revocation (``ban_until`` > today).
     """
-    error = validate_credit_code(credit_code)
-    if error is not None:
-        return [_reason("credit_code", "第十五条", error)]
-
     reasons: list[dict[str, str]] = []
     others = [a for a in open_applications
               if a.get("round_id") == round_id

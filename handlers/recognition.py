@@ -16,7 +16,8 @@ from handlers.eligibility import eligibility_reasons
 from handlers.registry import HandlerContext, handler
 from handlers.sampling import (
     MIN_SAMPLE_SIZE,
-    draw_sample,
+    RESERVE_SIZE,
+    draw_with_reserve,
     new_seed,
     survey_satisfaction,
     validate_survey,
@@ -37,9 +38,10 @@ def art7_art8_checks(data: Mapping[str, Any], ctx: HandlerContext) -> dict[str, 
     """Art. 7 and Art. 8 (and 附件2 warnings) on the application in ``data``; Art. 10 pre-check.
 
     Thresholds come from ``data["thresholds"]`` / ``data["art8_thresholds"]`` (DMN output)
-    when present, else the measure's defaults for ``unit_nature``. Submission date = today.
+    when present, else the measure's defaults for ``unit_nature`` and the county's 7.R
+    (``relaxed_confirmed``). Submission date = today.
     """
-    fallback = Thresholds.for_nature(data.get("unit_nature"))
+    fallback = Thresholds.for_nature(data.get("unit_nature"), data.get("relaxed_confirmed"))
     raw7 = _optional_mapping(data, "thresholds")
     raw8 = _optional_mapping(data, "art8_thresholds")
     thresholds = Thresholds.from_mapping(raw7, fallback) if raw7 is not None else fallback
@@ -100,20 +102,25 @@ def draw_survey_sample(data: Mapping[str, Any], ctx: HandlerContext) -> dict[str
     rows = served if isinstance(served, list) else []
     if len(rows) < size:
         message = f"服务企业名单仅 {len(rows)} 家，少于抽样数量 {size} 家，无法抽样"
-        return {"survey_sample": [], "sample_seed": seed,
+        return {"survey_sample": [], "survey_reserve": [], "sample_seed": seed,
                 "survey_sample_errors": [{"field": "served_list", "message": message}]}
-    return {"survey_sample": copy.deepcopy(draw_sample(rows, size, seed)), "sample_seed": seed,
-            "survey_sample_errors": []}
+    sample, reserve = draw_with_reserve(rows, size, seed, RESERVE_SIZE)
+    return {"survey_sample": copy.deepcopy(sample), "survey_reserve": copy.deepcopy(reserve),
+            "sample_seed": seed, "survey_sample_errors": []}
 
 
 @handler("survey_result")
 def survey_result(data: Mapping[str, Any], ctx: HandlerContext) -> dict[str, Any]:
-    """Art. 11, 附件1: validate the county's evaluation and compute its satisfaction (%).
+    """Art. 11, 附件1: validate the county's evaluation against the draw (the surveyed rows are the
+    drawn sample, replacements by the next drawn enterprise) and compute its satisfaction: the share
+    of 很满意 + 基本满意, compared with 7.2c's 90 % by the checks.
 
     ``survey_satisfaction`` is None while the ratings are missing or invalid.
     """
     survey = data.get("survey")
-    errors = validate_survey(survey)
+    drawn = data.get("survey_sample") if isinstance(data.get("survey_sample"), list) else None
+    reserve = data.get("survey_reserve") if isinstance(data.get("survey_reserve"), list) else None
+    errors = validate_survey(survey, drawn=drawn, reserve=reserve)
     satisfaction: float | None = None
     if isinstance(survey, Mapping):
         samples = survey.get("samples")

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from handlers.certificates import DEFAULT_CERTIFICATE_FORMAT, certificate_number, parse_iso_date, validity_period
+from handlers.checks import FUNCTIONS, JUDGMENT_ITEMS, RELAXED_RULE, checklist_rule, failed_results
 from handlers.registry import HandlerContext, handler
 from handlers.sampling import SURVEY_METHODS
 
@@ -74,8 +75,12 @@ def check_materials(data: Mapping[str, Any], ctx: HandlerContext) -> dict[str, A
 
 @handler("assess_submission")
 def assess_submission(data: Mapping[str, Any], ctx: HandlerContext) -> dict[str, Any]:
-    """Eligibility (Art. 15, 17, 21), the round's deadline (Art. 15) and the computed Art. 7 and
-    Art. 8 results together: ``qualified`` and the reasons, each citing its article."""
+    """What the submission leads to. The bars to applying at all — Art. 15 (the round, its deadline,
+    once per round), Art. 17 (already recognised), Art. 21 (the 3-year ban) — end the application
+    (``qualified`` False, ``ineligible_reasons``). The computed Art. 7 and Art. 8 results do not: the
+    county recommends or declines (Art. 10). Failed rules go to the county flagged
+    (``flagged_rules``), with a decline prefilled from them (``decline_reasons``, ``county_opinion``),
+    each citing its article."""
     reasons: list[dict[str, Any]] = [dict(r) for r in data.get("eligibility_reasons") or []
                                      if isinstance(r, Mapping)]
     today = beijing_date(ctx.now)
@@ -88,17 +93,19 @@ def assess_submission(data: Mapping[str, Any], ctx: HandlerContext) -> dict[str,
         except ValueError:
             pass
     results = [r for r in data.get("check_results") or [] if isinstance(r, Mapping)]
-    summary = data.get("check_summary") if isinstance(data.get("check_summary"), Mapping) else {}
-    failed = list(summary.get("failed_rules") or []) if summary else ["8"]
-    by_rule = {r.get("rule"): r for r in results}
-    for rule in failed:
-        r = by_rule.get(rule)
-        if rule == "8" and (r is None or r.get("passed") is not True):
-            reasons.append({"rule": "8", "article": "第八条",
-                            "message": (r or {}).get("message") or "不具备第八条所列任一服务功能"})
-        elif r is not None:
-            reasons.append({"rule": rule, "article": r.get("article"), "message": r.get("message")})
-    return {"qualified": not reasons, "ineligible_reasons": reasons, "submitted_at": ctx.now.isoformat()}
+    flagged = failed_results(results)
+    out: dict[str, Any] = {"qualified": not reasons, "ineligible_reasons": reasons,
+                           "submitted_at": ctx.now.isoformat(), "flagged_rules": flagged,
+                           "decline_reasons": [dict(r) for r in flagged]}
+    if flagged and not str(data.get("county_opinion") or "").strip():
+        out["county_opinion"] = decline_text(flagged)
+    return out
+
+
+def decline_text(reasons: Sequence[Mapping[str, Any]]) -> str:
+    """The county's opinion prefilled from the failed rules (Art. 10), one line per rule."""
+    lines = [f"{r.get('article') or ''} {r.get('rule')}：{r.get('message') or ''}".strip() for r in reasons]
+    return "经核查，申报单位不符合以下条件，不予推荐：\n" + "\n".join(lines)
 
 
 @handler("check_review_form")
@@ -168,30 +175,78 @@ def grant_recognition(data: Mapping[str, Any], ctx: HandlerContext) -> dict[str,
     return {**grant_data(day, int(seq), fmt), "granted_at": ctx.now.isoformat()}
 
 
-JUDGMENT_RULES = ("7.1a", "7.1d", "7.3a", "7.4a", "7.4b", "7.relaxed")
+# County checklist items (Art. 7, Art. 8, docs/DOMAIN.md §4): rule → form field ``confirm_<rule>``
+JUDGMENT_RULES = (*JUDGMENT_ITEMS, RELAXED_RULE, *(checklist_rule(f[0]) for f in FUNCTIONS.values() if f[3]))
 SURVEY_COLUMNS = ("enterprise", "person", "post", "phone", "service")
+
+
+def confirm_field(rule: str) -> str:
+    """The county form's check box of a checklist item: ``7.2e`` → ``confirm_7_2e``."""
+    return "confirm_" + rule.replace(".", "_")
 
 
 @handler("survey_template")
 def survey_template(data: Mapping[str, Any], ctx: HandlerContext) -> dict[str, Any]:
-    """Art. 11, 附件1: the county's evaluation form, pre-filled with the drawn enterprises (ratings empty)."""
+    """Art. 11, 附件1: the county's evaluation form, pre-filled with the drawn enterprises (ratings
+    empty; a row replaced by the next drawn enterprise names the one it replaces and why)."""
     rows = [r for r in data.get("survey_sample") or [] if isinstance(r, Mapping)]
-    samples = [{**{k: str(r.get(k) or "") for k in SURVEY_COLUMNS}, "rating": ""} for r in rows]
-    return {"survey_samples": samples, "survey_method": data.get("survey_method") or "phone"}
+    samples = [{**{k: str(r.get(k) or "") for k in SURVEY_COLUMNS}, "rating": "", "replaces": "",
+                "replacement_reason": ""} for r in rows]
+    return {"survey_samples": samples}
 
 
 @handler("county_form")
 def county_form(data: Mapping[str, Any], ctx: HandlerContext) -> dict[str, Any]:
-    """Art. 10, 11: the county's form as the checks read it — ``survey`` {method, samples} and the
-    Art. 7 checklist ``confirmations`` (rule → bool) from the ``confirm_7_1a``… check boxes."""
+    """Art. 10, 11: the county's form as the checks read it — ``survey`` {methods, samples}, the
+    checklist ``confirmations`` (rule → bool) from the ``confirm_7_1a``… check boxes, whether the
+    relaxed column's condition is confirmed (7.R, ``relaxed_confirmed``), and what the decision
+    still lacks (``county_form_errors``): a recommendation needs the county's opinion, a decline its
+    reasons (prefilled from the failed rules, so one step is enough)."""
     confirmations = dict(data.get("confirmations") or {}) if isinstance(data.get("confirmations"), Mapping) else {}
     for rule in JUDGMENT_RULES:
-        value = data.get("confirm_" + rule.replace(".", "_"))
+        value = data.get(confirm_field(rule))
         if isinstance(value, bool):
             confirmations[rule] = value
     samples = data.get("survey_samples")
-    # 附件1 测评方法: more than one may apply (the main method and the ticked ones)
+    # 附件1 测评方法: more than one may apply (the ticked boxes; an older form's single method too)
     methods = [m for m in SURVEY_METHODS if data.get(f"survey_method_{m}") is True or data.get("survey_method") == m]
-    survey = {"method": data.get("survey_method"), "methods": methods,
+    survey = {"method": methods[0] if methods else None, "methods": methods,
               "samples": samples if isinstance(samples, list) else []}
-    return {"survey": survey, "confirmations": confirmations}
+    errors: list[dict[str, str]] = []
+    decision = data.get("county_decision")
+    opinion = str(data.get("county_opinion") or "").strip()
+    reasons = [r for r in data.get("decline_reasons") or [] if isinstance(r, Mapping) and str(r.get("message") or "")]
+    if decision == "recommend" and not opinion:
+        errors.append({"field": "county_opinion", "message": "第十条：推荐须填写县级主管部门推荐意见"})
+    if decision == "decline" and not opinion and not reasons:
+        errors.append({"field": "county_opinion", "message": "第十条：不予推荐须说明理由"})
+    return {"survey": survey, "confirmations": confirmations,
+            "relaxed_confirmed": confirmations.get(RELAXED_RULE) is True, "county_form_errors": errors}
+
+
+@handler("publicity_objections")
+def publicity_objections(data: Mapping[str, Any], ctx: HandlerContext) -> dict[str, Any]:
+    """Art. 13, 14: where publicity stands. Any number of objections may be filed during the period,
+    also while one is being investigated; each is investigated in turn (``pending_objection``, also
+    put in ``objection`` for the investigation form). Upheld → not granted (``objections_upheld``);
+    the grant waits until the period is over (``publicity_over``) and every objection is decided.
+
+    The objections filed come from the ``objections_of`` lookup; the decisions are the workflow's
+    own ``objection_history`` (so a decision just taken counts before it reaches any table)."""
+    filed = [o for o in ctx.lookups.query("objections_of", business_key=ctx.business_key) or []
+             if isinstance(o, Mapping)]
+    history = [h for h in data.get("objection_history") or [] if isinstance(h, Mapping)]
+    decided = {h.get("objection_id") for h in history if h.get("objection_id") is not None}
+    pending = [dict(o) for o in filed if o.get("id") not in decided]
+    end = data.get("publicity_end")
+    try:
+        over = end is not None and ctx.now >= datetime.fromisoformat(str(end))
+    except ValueError:
+        raise ValueError(f"publicity_end must be an ISO date-time, got {end!r}") from None
+    out: dict[str, Any] = {"objections_filed": len(filed), "objections_pending": len(pending),
+                           "pending_objection": pending[0] if pending else None,
+                           "objections_upheld": any(h.get("decision") == "upheld" for h in history),
+                           "publicity_over": over}
+    if pending:
+        out["objection"] = pending[0]
+    return out

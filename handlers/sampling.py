@@ -25,6 +25,9 @@ def new_seed() -> int:
     return secrets.randbits(52)
 
 
+RESERVE_SIZE = 10  # the next drawn enterprises, in draw order, that may replace unreachable ones
+
+
 def draw_sample(
     served_list: Sequence[Any], size: int = MIN_SAMPLE_SIZE, seed: int | None = None
 ) -> list[Any]:
@@ -34,13 +37,26 @@ def draw_sample(
     afterwards (Art. 22). Rows are returned in the list's order. Raises ValueError (Chinese
     message) when ``size`` < 10 or the list has fewer than ``size`` rows.
     """
+    return draw_with_reserve(served_list, size, seed, 0)[0]
+
+
+def draw_with_reserve(
+    served_list: Sequence[Any], size: int = MIN_SAMPLE_SIZE, seed: int | None = None,
+    reserve: int = RESERVE_SIZE,
+) -> tuple[list[Any], list[Any]]:
+    """Art. 11: the sample (``size`` rows, in the list's order) and, continuing the same draw, up to
+    ``reserve`` more rows in the order drawn: a drawn enterprise that cannot be reached is replaced
+    by the next drawn one (docs/DOMAIN.md §2), never by one the county picks."""
     if isinstance(size, bool) or not isinstance(size, int) or size < MIN_SAMPLE_SIZE:
         raise ValueError(f"抽样数量应为不少于 {MIN_SAMPLE_SIZE} 的整数：{size!r}")
     if len(served_list) < size:
         raise ValueError(f"服务企业名单仅 {len(served_list)} 家，少于抽样数量 {size} 家")
     rng = random.Random(seed if seed is not None else new_seed())
     picked = sorted(rng.sample(range(len(served_list)), size))
-    return [served_list[i] for i in picked]
+    taken = set(picked)
+    rest = [i for i in range(len(served_list)) if i not in taken]
+    following = rng.sample(rest, min(max(0, reserve), len(rest)))
+    return [served_list[i] for i in picked], [served_list[i] for i in following]
 
 
 def survey_satisfaction(samples: Sequence[Mapping[str, Any]]) -> float:
@@ -59,19 +75,39 @@ def survey_satisfaction(samples: Sequence[Mapping[str, Any]]) -> float:
     return round(satisfied * 100 / len(ratings), 1)
 
 
-def validate_survey(survey: Any, min_samples: int = MIN_SAMPLE_SIZE) -> list[dict[str, str]]:
+def _name(row: Any) -> str:
+    value = row.get("enterprise") if isinstance(row, Mapping) else None
+    return value.strip() if isinstance(value, str) else ""
+
+
+def survey_methods(survey: Mapping[str, Any]) -> list[str]:
+    """附件1 测评方法: several may apply (``methods``; an older record's single ``method`` counts)."""
+    raw = survey.get("methods")
+    methods = [m for m in raw if isinstance(m, str)] if isinstance(raw, list) else []
+    single = survey.get("method")
+    if isinstance(single, str) and single and single not in methods:
+        methods.append(single)
+    return methods
+
+
+def validate_survey(survey: Any, min_samples: int = MIN_SAMPLE_SIZE,
+                    drawn: Sequence[Any] | None = None,
+                    reserve: Sequence[Any] | None = None) -> list[dict[str, str]]:
     """Art. 11, 附件1: the county's evaluation record is complete; returns ``{field, message}`` errors.
 
-    Method is one of visit/phone/online/written/other; at least ``min_samples`` samples; every
-    sample names enterprise, person, post, phone and service, with a valid rating; no
-    enterprise sampled twice.
+    At least one method (上门拜访/电话询问/网络互动/书面征求/其他; several may apply); at least
+    ``min_samples`` samples; every sample names enterprise, person, post, phone and service, with a
+    valid rating; no enterprise sampled twice. With the ``drawn`` sample (and its ``reserve``), the
+    rows surveyed must be the drawn enterprises: one that could not be reached may be replaced by the
+    next drawn enterprise of the reserve, in draw order, naming the one it replaces and why.
     """
     if not isinstance(survey, Mapping):
         return [{"field": "survey", "message": "缺少测评记录"}]
     errors: list[dict[str, str]] = []
-    if survey.get("method") not in SURVEY_METHODS:
-        errors.append({"field": "method",
-                       "message": "测评方式应为上门拜访、电话询问、网络互动、书面征求或其他"})
+    methods = survey_methods(survey)
+    if not methods or any(m not in SURVEY_METHODS for m in methods):
+        errors.append({"field": "methods",
+                       "message": "测评方法应为上门拜访、电话询问、网络互动、书面征求或其他（可多选），至少选择一项"})
     samples = survey.get("samples")
     if not isinstance(samples, list):
         errors.append({"field": "samples", "message": f"缺少测评企业，至少应抽取 {min_samples} 家"})
@@ -92,10 +128,56 @@ def validate_survey(survey: Any, min_samples: int = MIN_SAMPLE_SIZE) -> list[dic
         if sample.get("rating") not in RATINGS:
             errors.append({"field": f"{where}.rating",
                            "message": f"第{i + 1}家的评价应为很满意、基本满意或不满意"})
-        name = sample.get("enterprise")
-        if isinstance(name, str) and name.strip():
-            first = seen.setdefault(name.strip(), i)
+        name = _name(sample)
+        if name:
+            first = seen.setdefault(name, i)
             if first != i:
                 errors.append({"field": f"{where}.enterprise",
                                "message": f"第{i + 1}家与第{first + 1}家为同一企业，不能重复测评"})
+    if drawn:
+        errors += _against_the_draw(samples, [_name(r) for r in drawn], [_name(r) for r in reserve or []])
+    return errors
+
+
+def _against_the_draw(samples: Sequence[Any], drawn: list[str], reserve: list[str]) -> list[dict[str, str]]:
+    """Art. 11 随机抽取: the surveyed rows are the drawn sample, replacements by the next drawn."""
+    errors: list[dict[str, str]] = []
+    surveyed: set[str] = set()
+    replaced: set[str] = set()
+    replacements: list[str] = []
+    for i, sample in enumerate(samples):
+        if not isinstance(sample, Mapping):
+            continue
+        where = f"samples[{i}]"
+        name = _name(sample)
+        replaces = sample.get("replaces")
+        replaces = replaces.strip() if isinstance(replaces, str) else ""
+        if not replaces:
+            if name and name not in drawn:
+                errors.append({"field": f"{where}.enterprise",
+                               "message": f"第{i + 1}家“{name}”不在随机抽取的企业中（第十一条），"
+                                          "无法联系的抽样企业只能由下一家抽取的企业替换，并写明原因"})
+            surveyed.add(name)
+            continue
+        reason = sample.get("replacement_reason")
+        if not isinstance(reason, str) or not reason.strip():
+            errors.append({"field": f"{where}.replacement_reason",
+                           "message": f"第{i + 1}家替换了“{replaces}”，请写明替换原因"})
+        if replaces not in drawn:
+            errors.append({"field": f"{where}.replaces",
+                           "message": f"第{i + 1}家替换的“{replaces}”不是随机抽取的企业"})
+        replaced.add(replaces)
+        replacements.append(name)
+    expected = reserve[:len(replacements)]
+    if replacements and sorted(replacements) != sorted(expected):
+        order = "、".join(expected) or "（备选名单已用完）"
+        errors.append({"field": "samples",
+                       "message": f"替换企业应依次为下一家随机抽取的企业：{order}（第十一条）"})
+    both = sorted(surveyed & replaced)
+    if both:
+        errors.append({"field": "samples", "message": f"“{both[0]}”既已测评又被替换"})
+    missing = [d for d in drawn if d not in surveyed and d not in replaced]
+    if missing:
+        errors.append({"field": "samples",
+                       "message": f"随机抽取的企业未测评也未替换：{'、'.join(missing)}（第十一条）"})
     return errors

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta, timezone
 from typing import Any
 
-from handlers.certificates import ban_until, parse_iso_date
+from handlers.certificates import ban_until, parse_iso_date, validity_expired
 from handlers.registry import HandlerContext, handler
 
 ART_19 = "第十九条"
@@ -33,6 +33,8 @@ SUM_FIELDS = ("smes_served", "activities", "trainees", "financing_yi", "fees_wan
 AVG_FIELDS = ("low_fee_share", "satisfaction_rate")
 
 VERDICTS = ("pass", "fail", "violation")
+# Art. 21: how a violation (or an Art. 20 failure) came to light
+REVOCATION_SOURCES = {"spot_check": "市局抽查", "inspection": "县级检查", "complaint": "投诉举报", "other": "其他途径"}
 _CST = timezone(timedelta(hours=8), "CST")
 
 
@@ -87,16 +89,21 @@ def aggregate_business_key(county: str, year: int, quarter: int) -> str:
     return f"CA-{county}-{quarter_key(year, quarter)}"
 
 
+REPORTING_STATUSES = ("recognised", "expired")  # a revoked platform is no longer supervised
+
+
 def must_report(valid_from: Any, valid_to: Any, status: str, year: int, quarter: int, today: date) -> bool:
-    """A platform reports on a quarter when it was recognised during it and is still recognised."""
-    if status != "recognised":
+    """Art. 19: a platform reports on every quarter its recognition covered, at least in part — the
+    last partial quarter before expiry included, although the recognition has expired by the time
+    that quarter is reported on (Art. 17). A revoked platform no longer reports."""
+    if status not in REPORTING_STATUSES:
         return False
     try:
         start = parse_iso_date(valid_from)
         end = parse_iso_date(valid_to)
     except ValueError:
         return False
-    return start <= quarter_end(year, quarter) and end >= quarter_start(year, quarter) and end > today
+    return start <= quarter_end(year, quarter) and end >= quarter_start(year, quarter)
 
 
 # -- quarterly report (Art. 19) --------------------------------------------------------------
@@ -178,6 +185,10 @@ def aggregate_reports(reports: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         "totals": {k: (int(v) if k in ("smes_served", "activities", "trainees") else round(v, 4))
                    for k, v in totals.items()},
         "averages": averages,
+        # Art. 19: the fourth quarter carries each platform's work summary and next year's plan
+        "work_summaries": [{"credit_code": str(r.get("credit_code")), "unit_name": str(r.get("unit_name") or ""),
+                            **{k: str((r.get("figures") or {}).get(k) or "") for k in Q4_FIELDS}}
+                           for r in accepted if any((r.get("figures") or {}).get(k) for k in Q4_FIELDS)],
     }
 
 
@@ -203,15 +214,18 @@ def draw_spot_check(candidates: Sequence[str], n: int, seed: str) -> list[str]:
 # -- inspections and revocation (Art. 20, 21) ------------------------------------------------
 
 def inspection_outcome(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A failed county inspection (Art. 20) or a violation found in a spot check (Art. 21) asks
-    for revocation; the article follows the kind of inspection."""
+    """An inspection that fails (Art. 20: poor service, no violation) or establishes a violation of
+    law or regulation (Art. 21: 违法违规, by a spot check or a county inspection alike) asks for
+    revocation; the article follows the finding, not who inspected: only a violation brings the
+    3-year ban."""
     verdict = str(data.get("verdict") or "")
     if verdict not in VERDICTS:
         raise ValueError(f"检查结论应为 {', '.join(VERDICTS)} 之一：{verdict!r}")
-    spot = data.get("kind") == "spot_check"
     requested = verdict != "pass"
-    article = ART_21 if spot else ART_20
-    reason = str(data.get("findings") or "").strip() or ("抽查发现违法违规行为" if spot else "检查不合格")
+    violation = verdict == "violation"
+    article = ART_21 if violation else ART_20
+    details = " ".join(str(data.get(k) or "").strip() for k in ("violation_details", "findings")).strip()
+    reason = details or ("检查发现违法违规行为" if violation else "检查不合格")
     return {"revocation_requested": requested, "revocation_article": article if requested else None,
             "revocation_reason": reason if requested else None}
 
@@ -249,4 +263,4 @@ def expiry_reminder_due(valid_to: Any, status: str, today: date) -> bool:
         end = parse_iso_date(valid_to)
     except ValueError:
         return False
-    return end.year == today.year and today < end
+    return end.year == today.year and not validity_expired(end, today)

@@ -6,9 +6,13 @@ SpiffWorkflow). See docs/DOMAIN.md §6 (time rules):
 - Working days follow the State Council's yearly holiday schedule, including 调休 (weekend days that
   are working days). The schedule for a year is published late in the year before, so a year can be
   loaded or corrected from ``config/holidays/<year>.toml``. For a year with no calendar loaded the
-  code counts Mon–Fri but says so: every :class:`Deadline` carries ``provisional`` and
-  ``unknown_years`` so the admin can be warned; nothing is ever silently treated as certain.
-- Publicity (Art. 13, 公示 5 个工作日): :meth:`WorkingCalendar.end_of_nth_working_day`.
+  code counts a provisional calendar — the statutory holidays of 全国年节及纪念日放假办法 (元旦, 春节
+  除夕–初三, 清明, 劳动节 1–2 May, 端午, 中秋, 国庆 1–3 Oct; lunar and solar-term dates computed by
+  ``lunar_python``) and weekends as rest days — and says so: every :class:`Deadline` carries
+  ``provisional`` and ``unknown_years`` so it can be marked wherever it is shown; only the swapped
+  working weekends (调休) and compensatory days stay unknown.
+- Periods in days (民法典 第二百零一条): the day a period starts is not counted; counting starts the
+  next day. Publicity (Art. 13, 公示 5 个工作日): :meth:`WorkingCalendar.end_of_nth_working_day`.
 - Quarterly reports (Art. 19): county aggregate due the 25th of the month after the quarter
   (:func:`quarter_aggregate_due`); the platform's own deadline to its county is set per county,
   default the 15th (:func:`quarter_report_due`).
@@ -50,9 +54,11 @@ __all__ = [
     "expiry_year_start",
     "load_year_file",
     "parse_year_toml",
+    "provisional_year",
     "quarter_aggregate_due",
     "quarter_of",
     "quarter_report_due",
+    "statutory_holidays",
     "validity_end",
     "year_from_chinese_calendar",
 ]
@@ -478,7 +484,8 @@ class Deadline:
     """A computed deadline and the calendar facts behind it.
 
     ``provisional`` is True when counting touched a year with no calendar loaded (those days were
-    counted Mon–Fri, docs/DOMAIN.md §6); ``unknown_years`` lists those years. ``calendar_versions``
+    counted on the provisional calendar: statutory holidays and weekends off, docs/DOMAIN.md §6);
+    ``unknown_years`` lists those years. ``calendar_versions``
     maps each loaded year that was used to its :attr:`YearCalendar.version`.
     """
 
@@ -489,19 +496,55 @@ class Deadline:
     calendar_versions: dict[int, str] = field(default_factory=dict)
 
 
+#: The rule of 全国年节及纪念日放假办法 the provisional calendar follows (2024 revision, in force 2025).
+STATUTORY_RULE = "全国年节及纪念日放假办法（2024年修订）"
+
+
 @lru_cache(maxsize=256)
-def _mon_fri_ordinals(year: int) -> tuple[int, ...]:
-    first = date(year, 1, 1).toordinal()
-    last = date(year, 12, 31).toordinal()
-    # date.fromordinal(o).weekday() == (o - 1) % 7 (ordinal 1 = Monday 0001-01-01)
-    return tuple(o for o in range(first, last + 1) if (o - 1) % 7 < 5)
+def statutory_holidays(year: int) -> dict[date, str]:
+    """The statutory days off of ``year`` under 全国年节及纪念日放假办法 (docs/DOMAIN.md §6): 元旦 1 Jan;
+    春节 除夕 and 正月初一–初三; 清明 (the solar term's day); 劳动节 1–2 May; 端午 (五月初五); 中秋
+    (八月十五); 国庆 1–3 Oct. The lunar dates and the solar term come from ``lunar_python``.
+
+    These days are known before the State Council publishes the year's schedule; the schedule adds
+    the bridging days and the swapped working weekends (调休), which no rule predicts.
+    """
+    from lunar_python import Lunar
+
+    def solar(lunar: Any) -> date:
+        s = lunar.getSolar()
+        return date(s.getYear(), s.getMonth(), s.getDay())
+
+    days: dict[date, str] = {date(year, 1, 1): "元旦"}
+    # 春节 of lunar year ``year`` begins in Jan/Feb of ``year``; 除夕 is the day before 初一
+    first = solar(Lunar.fromYmd(year, 1, 1))
+    for k in range(-1, 3):
+        days[first + timedelta(days=k)] = "春节"
+    qm = Lunar.fromYmd(year, 3, 1).getJieQiTable()["清明"]
+    days[date(qm.getYear(), qm.getMonth(), qm.getDay())] = "清明节"
+    days[date(year, 5, 1)] = days[date(year, 5, 2)] = "劳动节"
+    days[solar(Lunar.fromYmd(year, 5, 5))] = "端午节"
+    days[solar(Lunar.fromYmd(year, 8, 15))] = "中秋节"
+    for d in (1, 2, 3):
+        days.setdefault(date(year, 10, d), "国庆节")
+    return {d: n for d, n in sorted(days.items()) if d.year == year}
+
+
+@lru_cache(maxsize=256)
+def provisional_year(year: int) -> YearCalendar:
+    """The provisional calendar of a year whose schedule is not loaded: statutory holidays and weekends
+    off, no swapped working days (docs/DOMAIN.md §6). Deadlines counted on it are ``provisional``."""
+    names = statutory_holidays(year)
+    return YearCalendar(year=year, holidays=frozenset(names), workdays=frozenset(),
+                        source=f"provisional: {STATUTORY_RULE}", names=tuple(names.items()))
 
 
 class WorkingCalendar:
     """Pure, immutable working-day arithmetic over the loaded :class:`YearCalendar` s.
 
-    A year that is not loaded is counted Mon–Fri, and every :class:`Deadline` that touched such a
-    year is marked ``provisional`` (docs/DOMAIN.md §6).
+    A year that is not loaded is counted on its provisional calendar (:func:`provisional_year`:
+    statutory holidays and weekends off), and every :class:`Deadline` that touched such a year is
+    marked ``provisional`` (docs/DOMAIN.md §6).
     """
 
     __slots__ = ("_years",)
@@ -533,13 +576,15 @@ class WorkingCalendar:
         return WorkingCalendar({**self._years, cal.year: cal})
 
     def is_working_day(self, d: date) -> bool:
-        """True if ``d`` is a working day; for a year not loaded: Mon–Fri."""
-        cal = self._years.get(d.year)
-        return cal.is_working_day(d) if cal is not None else d.weekday() < 5
+        """True if ``d`` is a working day; for a year not loaded: its provisional calendar."""
+        return self._year(d.year).is_working_day(d)
+
+    def _year(self, year: int) -> YearCalendar:
+        cal = self._years.get(year)
+        return cal if cal is not None else provisional_year(year)
 
     def _ordinals(self, year: int) -> tuple[int, ...]:
-        cal = self._years.get(year)
-        return cal.working_ordinals if cal is not None else _mon_fri_ordinals(year)
+        return self._year(year).working_ordinals
 
     def _deadline(self, d: date, touched: Iterable[int], at: datetime | None = None) -> Deadline:
         ys = sorted(set(touched))
@@ -593,20 +638,23 @@ class WorkingCalendar:
     def end_of_nth_working_day(self, start: date, n: int, tz: tzinfo | None = None) -> Deadline:
         """End (23:59:59 local) of the n-th working day of a period that begins on ``start``.
 
-        Art. 13 publicity (公示 5 个工作日, docs/DOMAIN.md §6): the day the notice is published counts
-        as day 1 if it is a working day; otherwise day 1 is the next working day. The period ends
-        at 23:59:59 of day ``n`` in ``tz`` (default Asia/Shanghai); ``Deadline.at`` is that aware
-        datetime, and the period is over once ``now > at``.
+        Art. 13 publicity (公示 5 个工作日, docs/DOMAIN.md §6): the day the period starts (the notice
+        is published) is not counted (民法典 第二百零一条); day 1 is the first working day after it.
+        Published Monday 2026-09-28, the period runs 09-29, 09-30, 10-08, 10-09 and Saturday 10-10
+        (a swapped working day). It ends at 23:59:59 of day ``n`` in ``tz`` (default
+        Asia/Shanghai); ``Deadline.at`` is that aware datetime, and the period is over once
+        ``now > at``.
         """
         if n < 1:
             raise ValueError(f"n must be >= 1, got {n}")
-        d, touched = self._nth_after(start - timedelta(days=1), n)
+        d, touched = self._nth_after(start, n)
         at = datetime.combine(d, _END_OF_DAY, tzinfo=tz or CHINA_TZ)
         return self._deadline(d, touched, at=at)
 
     def working_days_between(self, a: date, b: date) -> int:
         """Working days ``d`` with ``a < d <= b`` (e.g. "overdue by N working days": a = due
-        date, b = today). Antisymmetric: negative when ``b < a``. Unloaded years count Mon–Fri.
+        date, b = today). Antisymmetric: negative when ``b < a``. Unloaded years count on their
+        provisional calendar.
         """
         if b < a:
             return -self.working_days_between(b, a)

@@ -24,3 +24,4 @@ def install() -> None:
     START_RULES["county_aggregate"] = revocation.check_aggregate_start
     START_RULES["inspection"] = revocation.check_inspection_start
     register(COMPLETION_RULES, ("inspection", "insp_verify"), revocation.decide_revocation)
+    register(COMPLETION_RULES, ("recognition", "investigate_objection"), recognition_hooks.record_objection_decision)

@@ -81,6 +81,8 @@ class ProcessDefinition(Base):
     bpmn_file: Mapped[str] = mapped_column(String(255))
     deployed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # the measure the diagram (and its DMN tables) implement, with the dates it is in force (Art. 23)
+    measure: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     __table_args__ = (
         UniqueConstraint("key", "version", name="uq_definition_key_version"),
         UniqueConstraint("key", "content_hash", name="uq_definition_key_hash"),
@@ -190,4 +192,5 @@ class DecisionFile(Base):
     decision_ids: Mapped[list] = mapped_column(JSON, default=list)
     deployed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    measure: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # Art. 23, as on a definition
     __table_args__ = (UniqueConstraint("name", "version", name="uq_decision_name_version"),)

@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 
 from processes import statements as st
 from processes.access import instance_visibility, may_act_on_task, may_view_instance, task_visibility
+from processes.calendar.deadlines import provisional_ids
+from processes.calendar.models import Deadline
 from processes.db import UnitOfWork
 from processes.engine.runtime import instance_variables
 from processes.errors import Forbidden, NotFound
@@ -21,8 +23,11 @@ from processes.services.core import definition_by_id, load_for_reading
 from processes.tasks.complete import form_context
 
 
-def task_view(row: TaskIndex) -> dict[str, Any]:
-    return {"id": row.task_id, "instance_id": row.instance_id, "element_id": row.element_id, "name": row.name,
+def task_view(row: TaskIndex, provisional: set[str] | None = None) -> dict[str, Any]:
+    """``due_provisional``: the due date was counted in a year whose schedule is not loaded
+    (docs/DOMAIN.md §6, marked wherever it is shown); recomputed when the year is loaded."""
+    return {"due_provisional": row.task_id in (provisional or set()),
+            "id": row.task_id, "instance_id": row.instance_id, "element_id": row.element_id, "name": row.name,
             "lane": row.lane, "role": row.role, "county": row.county, "assignee_id": row.assignee_id,
             "candidates": row.candidates, "due_at": row.due_at.isoformat() if row.due_at else None,
             "process_key": row.process_key, "business_key": row.business_key,
@@ -36,7 +41,9 @@ def list_tasks(uow: UnitOfWork, user: User, process_key: str | None = None, limi
         if process_key:
             stmt = stmt.where(TaskIndex.process_key == process_key)
         stmt = stmt.order_by(TaskIndex.due_at.is_(None), TaskIndex.due_at, TaskIndex.id).limit(limit).offset(offset)
-        return [task_view(r) for r in uow.s.scalars(stmt)]
+        rows = uow.s.scalars(stmt).all()
+        provisional = provisional_ids(uow, "task", [r.task_id for r in rows if r.due_at is not None])
+        return [task_view(r, provisional) for r in rows]
 
 
 def _spec_of(uow: UnitOfWork, definition: ProcessDefinition, element_id: str) -> Any:
@@ -82,7 +89,7 @@ def get_task(uow: UnitOfWork, user: User, task_id: str) -> dict[str, Any]:
         values = {fd.id: draft[fd.id] if fd.id in draft else data[fd.id] if fd.id in data else fd.default
                   for fd in fields if fd.id in draft or fd.id in data or fd.default not in (None, "")}
         described = describe_form(fields, values, form_context(uow, inst, spec))
-        view = task_view(row)
+        view = task_view(row, provisional_ids(uow, "task", [row.task_id]))
         view.update(fields=described["fields"], materials=described["materials"], form_key=getattr(form, "key", None),
                     documentation=getattr(spec, "documentation", None),
                     extensions=dict(getattr(spec, "extensions", {}) or {}), may_act=may_act_on_task(user, row),
@@ -102,10 +109,18 @@ def instance_view(uow: UnitOfWork, inst: ProcessInstance, detail: bool = False) 
     if detail and definition is not None:
         wf = load_for_reading(uow, inst)
         view["variables"] = instance_variables(wf)
-        view["tasks"] = [task_view(r) for r in uow.s.scalars(select(TaskIndex).where(TaskIndex.instance_id ==
-                                                                                        inst.id))]
-        view["timers"] = [{"element_id": t.element_id, "due_at": t.due_at.isoformat()}
-                          for t in uow.s.scalars(select(Timer).where(Timer.instance_id == inst.id))]
+        tasks = uow.s.scalars(select(TaskIndex).where(TaskIndex.instance_id == inst.id)).all()
+        timers = uow.s.scalars(select(Timer).where(Timer.instance_id == inst.id)).all()
+        # docs/DOMAIN.md §6: deadlines counted in a year whose schedule is not loaded are marked
+        open_provisional = uow.s.scalars(select(Deadline).where(Deadline.instance_id == inst.id,
+                                                                Deadline.open.is_(True),
+                                                                Deadline.provisional.is_(True))).all()
+        marked = {(d.kind, d.task_id) for d in open_provisional}
+        view["tasks"] = [task_view(r, {r.task_id} if ("task", r.task_id) in marked else None) for r in tasks]
+        view["timers"] = [{"element_id": t.element_id, "due_at": t.due_at.isoformat(),
+                           "provisional": ("timer", t.task_id) in marked} for t in timers]
+        view["provisional_deadlines"] = [{"kind": d.kind, "element_id": d.element_id, "value": d.value,
+                                          "unknown_years": d.unknown_years} for d in open_provisional]
         view["history"] = [{"id": a.id, "at": a.at.isoformat(), "actor": a.actor, "action": a.action,
                             "task_id": a.task_id, "element_id": a.element_id, "data": a.data}
                            for a in uow.s.scalars(select(AuditEntry).where(AuditEntry.instance_id == inst.id)
@@ -155,7 +170,7 @@ def list_definitions(uow: UnitOfWork, user: User) -> list[dict[str, Any]]:
                                                                 ProcessDefinition.version)).all()
         return [{"id": d.id, "key": d.key, "version": d.version, "name": d.name, "deployed_by": d.deployed_by,
                  "deployed_at": d.deployed_at.isoformat(), "hash": d.content_hash, "file": d.bpmn_file,
-                 "running_instances": counts.get(d.id, 0)} for d in rows]
+                 "measure": d.measure, "running_instances": counts.get(d.id, 0)} for d in rows]
 
 
 def instance_view_by_id(uow: UnitOfWork, instance_id: int) -> dict[str, Any]:

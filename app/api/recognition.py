@@ -9,6 +9,7 @@ from flask import jsonify, request, send_file
 from app.api.common import auth_required, legacy_blueprint, public
 from app.extensions import actor_of, current_actor_user, ro_uow, uow
 from processes.errors import Invalid
+from processes.recognition import precheck as checks
 from processes.recognition import services as rec
 
 bp = legacy_blueprint("recognition")
@@ -35,9 +36,19 @@ def open_round():
         year = int(b.get("year", 0))
     except (TypeError, ValueError):
         raise Invalid("year must be an integer", [{"field": "year", "message": "应为整数"}]) from None
+    measure = b.get("measure")
+    if measure is not None and not isinstance(measure, dict):
+        raise Invalid("measure must be an object", [{"field": "measure", "message": "应为对象"}])
     view = rec.open_round(uow(), actor_of(current_actor_user()), year, str(b.get("submission_deadline", "")),
-                          b.get("name"), b.get("opens_on"))
+                          b.get("name"), b.get("opens_on"), measure)
     return jsonify(view), 201
+
+
+@bp.get("/measures")
+@auth_required
+def measures():
+    """Art. 23: the measure in force today, the known measures, and the warning while none is in force."""
+    return jsonify(rec.measure_status(ro_uow()))
 
 
 @bp.get("/applications")
@@ -79,6 +90,18 @@ def save_draft(business_key: str):
     return jsonify(rec.save_draft(uow(), actor_of(current_actor_user()), business_key, data))
 
 
+@bp.post("/applications/<business_key>/precheck")
+@auth_required
+def precheck(business_key: str):
+    """Art. 7, 8 on the applicant's draft before submitting, rule by rule (read-only); the body may
+    carry ``{"data": {...}}`` values not yet saved as a draft."""
+    b = request.get_json(silent=True) or {}
+    data = b.get("data", {}) if isinstance(b, dict) else {}
+    if not isinstance(data, dict):
+        raise Invalid("data must be an object", [{"field": "data", "message": "应为对象"}])
+    return jsonify(checks.precheck(ro_uow(), actor_of(current_actor_user()), business_key, data))
+
+
 @bp.post("/applications/<business_key>/withdraw")
 @auth_required
 def withdraw(business_key: str):
@@ -94,6 +117,13 @@ def file_objection(business_key: str):
     b = _body()
     return jsonify(rec.file_objection(uow(), business_key, str(b.get("name", "")), str(b.get("contact", "")),
                                       str(b.get("reasons", "")))), 201
+
+
+@bp.get("/applications/<business_key>/objections")
+@auth_required
+def objections(business_key: str):
+    """Art. 13: the objections filed against an application and their decisions (the bureau)."""
+    return jsonify(rec.objections_of(ro_uow(), actor_of(current_actor_user()), business_key))
 
 
 @bp.get("/register")

@@ -111,7 +111,7 @@ def supervision_revocation_requests():
 def supervision_revoke():
     body = json_body()
     result = sup.revoke(uow(), actor_of(current_actor_user()), _int_field(body, "register_id"),
-                        str(body.get("article", "")), str(body.get("reason", "")))
+                        str(body.get("article", "")), str(body.get("reason", "")), str(body.get("source") or "other"))
     return jsonify(result), 201
 
 

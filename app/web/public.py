@@ -22,14 +22,12 @@ from processes.services.core import Actor
 bp = Blueprint("public", __name__)
 
 OBJECTIONS_PER_HOUR = 5  # per client address
-_PUBLIC_READER = Actor(None, "public", "municipal_reviewer")  # read-only listing, projected below
 _lock = threading.Lock()
 
 
 def in_publicity() -> list[dict[str, Any]]:
-    rows = recognition.list_applications(ro_uow(), _PUBLIC_READER, status="publicity")
-    keep = ("business_key", "unit_name", "county", "publicity_start", "publicity_end")
-    return [{k: r.get(k) for k in keep} for r in rows]
+    """Art. 13: every platform whose publicity period runs, objections under investigation or not."""
+    return recognition.in_publicity(ro_uow())
 
 
 def _rate_ok(address: str) -> bool:

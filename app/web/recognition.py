@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.extensions import actor_of, ro_uow, uow
 from handlers.recognition_steps import MATERIALS, SYSTEM_MATERIALS
+from processes.access import Permission, allowed
 from processes.errors import DomainError, NotFound
 from processes.recognition import services as recognition
 
@@ -51,3 +52,28 @@ def material_upload(business_key: str, mkey: str):
         return redirect(back)
     flash(f"已上传 {view['name']}：{view['file_name']}", "ok")
     return redirect(back + "#materials")
+
+
+@bp.get("/rounds")
+@login_required
+def rounds_page():
+    """Art. 15 rounds and Art. 23: the measure each applies, and a warning while none is in force."""
+    return render_template("recognition/rounds.html", rounds=recognition.list_rounds(ro_uow()),
+                           status=recognition.measure_status(ro_uow()),
+                           may_open=allowed(_user(), Permission.OPEN_ROUND))
+
+
+@bp.post("/rounds")
+@login_required
+def rounds_open():
+    f = request.form
+    measure = {k: f.get(f"measure_{k}", "").strip() for k in ("title", "number", "effective_from", "effective_to")}
+    try:
+        year = int(f.get("year", "0"))
+        view = recognition.open_round(uow(), actor_of(_user()), year, f.get("submission_deadline", ""),
+                                      f.get("name") or None, f.get("opens_on") or None,
+                                      measure if any(measure.values()) else None)
+        flash(f"已开设 {view['name']}（适用{view['measure']['number']}）", "ok")
+    except (DomainError, ValueError) as exc:
+        flash(getattr(exc, "message", str(exc)), "error")
+    return redirect(url_for("recognition.rounds_page"))

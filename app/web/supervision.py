@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.extensions import actor_of, ro_uow, uow
+from handlers.supervision import REVOCATION_SOURCES
 from processes.access import Permission, allowed
 from processes.errors import DomainError
 from processes.models import User
@@ -61,7 +62,24 @@ def supervision_platforms():
         flash("仅县级主管部门和市局可查看", "error")
         return redirect(url_for("home.home"))
     return render_template("supervision/platforms.html", platforms=sup.supervised_platforms(ro_uow(), user),
-                           inspections=sup.list_inspections(ro_uow(), user), S=STATUS_NAMES)
+                           inspections=sup.list_inspections(ro_uow(), user), S=STATUS_NAMES,
+                           may_revoke=allowed(user, Permission.REVOKE), sources=REVOCATION_SOURCES)
+
+
+@bp.post("/supervision/revocations")
+@login_required
+def supervision_revoke():
+    """Art. 20/21 by the bureau from the platforms page: a violation established (spot check, county
+    inspection, complaint or otherwise) revokes with the 3-year ban; an Art. 20 failure without it."""
+    f = request.form
+    try:
+        rev = sup.revoke(uow(), actor_of(_user()), int(f.get("register_id", "0")), f.get("article", ""),
+                         f.get("reason", "").strip(), f.get("source", "other"))
+        ban = f"，{rev['ban_until']} 前不得申报" if rev["ban_until"] else ""
+        flash(f"已撤销 {rev['unit_name']} 的示范平台称号（{rev['article']}{ban}）", "success")
+    except (DomainError, ValueError) as exc:
+        flash(getattr(exc, "message", str(exc)), "error")
+    return redirect(url_for("supervision.supervision_platforms"))
 
 
 @bp.post("/supervision/inspections")

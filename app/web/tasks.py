@@ -20,6 +20,7 @@ from app.extensions import actor_of, ro_uow, runtime, uow
 from app.web.recognition import materials_of
 from processes import queries
 from processes.access import Permission, allowed
+from processes.calendar import services as calendar_services
 from processes.errors import DomainError, Invalid, NotFound
 from processes.forms.model import FieldDef
 from processes.messages import field_error
@@ -139,7 +140,8 @@ def render_task(task_id: str, values: dict[str, Any] | None = None, errors: list
         "delegation": verbs.delegation_of(ro_uow(), task_id),
         "is_holder": holder_id == user.id, "colleagues": [], "copy_targets": [],
         "open_tasks": open_tasks,
-        "due": lists.due_info(_parse_dt(view.get("due_at")), _now()),
+        "due": {**lists.due_info(_parse_dt(view.get("due_at")), _now()),
+                "due_provisional": view.get("due_provisional")},
         "urged_today": lists.urged_today(ro_uow(), task_id, holder_id),
         "has_decision": buttons_done,
         "needs_opinion": any(fd["id"] == "opinion" for fd in view["fields"]),
@@ -329,6 +331,10 @@ def instance_page(instance_id: int):
     lists.mark_copy_read(uow(), user, instance_id)
     instance = queries.instance_view_by_id(ro_uow(), instance_id)
     return render_template("tasks/instance.html", instance=instance,
+                           application=recognition.outcome_of_instance(ro_uow(), instance_id)
+                           if instance["process_key"] == "recognition" else None,
+                           provisional=[d for d in calendar_services.deadlines_of(ro_uow(), instance_id, open_only=True)
+                                        if d.provisional],
                            may_withdraw=verbs.may_withdraw(ro_uow(), user, instance_id),
                            timeline=lists.timeline(ro_uow(), instance_id),
                            open_tasks=lists.open_tasks_of(ro_uow(), instance_id))

@@ -96,6 +96,16 @@ def track_deadlines(uow: UnitOfWork, inst: ProcessInstance, wf: Any, snap: Any, 
     return changes
 
 
+def provisional_ids(uow: UnitOfWork, kind: str, task_ids: list[str]) -> set[str]:
+    """Of these timers (``kind='timer'``) or user tasks (``kind='task'``), the ones whose open deadline
+    was counted provisionally (docs/DOMAIN.md §6: marked wherever it is shown). One query."""
+    if not task_ids:
+        return set()
+    return set(uow.s.scalars(select(Deadline.task_id).where(
+        Deadline.kind == kind, Deadline.open.is_(True), Deadline.provisional.is_(True),
+        Deadline.task_id.in_(task_ids))))
+
+
 def _warn_admins(uow: UnitOfWork, row: Deadline) -> None:
     """docs/DOMAIN.md §6: a deadline in a year without a published calendar is flagged to the admins,
     once per year, so they load that year's schedule."""
@@ -103,7 +113,7 @@ def _warn_admins(uow: UnitOfWork, row: Deadline) -> None:
     admin_ids = uow.s.scalars(select(User.id).where(User.role == Role.ADMIN, User.active.is_(True))).all()
     for uid in admin_ids:
         notify(uow, uid, "calendar", f"{years} 年工作日历未发布：有临时期限",
-               f"实例 {row.instance_id} 的期限 {str(row.value)[:10]} 按周一至周五临时计算"
-               f"（{years} 年节假日安排尚未载入）。载入该年日历后将自动重新计算。",
+               f"实例 {row.instance_id} 的期限 {str(row.value)[:10]} 按法定节假日和周末临时计算"
+               f"（{years} 年节假日安排尚未载入，调休未知）。载入该年日历后将自动重新计算。",
                link="/admin/calendar", instance_id=row.instance_id,
                dedup_key=f"provisional-year-{years}")

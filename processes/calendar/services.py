@@ -191,7 +191,7 @@ def year_toml(uow: UnitOfWork, year: int) -> str:
 
 
 def provisional_deadlines(uow: UnitOfWork) -> list[dict[str, Any]]:
-    """Open deadlines counted Mon–Fri in a year with no calendar (for the admin's warning list)."""
+    """Open deadlines counted provisionally in a year with no calendar (for the admin's warning list)."""
     with uow:
         rows = uow.s.execute(select(Deadline, ProcessInstance.business_key, ProcessInstance.process_key)
                              .join(ProcessInstance, ProcessInstance.id == Deadline.instance_id)

@@ -20,6 +20,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
+from handlers.certificates import validity_expired
 from processes.db import UnitOfWork
 from processes.documents import labels
 from processes.documents.services import BUREAU, county_names, today
@@ -84,7 +85,8 @@ def register_table(uow: UnitOfWork) -> Table:
         names, day = county_names(uow), today(uow)
         rows = []
         for i, e in enumerate(uow.s.scalars(select(PlatformRegister).order_by(PlatformRegister.id)), start=1):
-            status = "expired" if e.status == "recognised" and e.valid_to and e.valid_to < day else e.status
+            status = "expired" if e.status == "recognised" and e.valid_to and validity_expired(e.valid_to, day) \
+                else e.status
             rows.append([i, e.unit_name, e.credit_code, labels.county_name(e.county, names),
                          labels.REGISTER_STATUS_NAMES.get(status, status), e.certificate_no or "",
                          labels.cn_date(e.valid_from), labels.cn_date(e.valid_to), labels.cn_date(e.ban_until)])

@@ -14,6 +14,8 @@ from typing import Any
 import segno
 from sqlalchemy import select
 
+from handlers.certificates import validity_expired
+from processes.calendar.functions import current_calendar
 from processes.db import UnitOfWork
 from processes.documents import labels
 from processes.documents.cache import cached, key_of
@@ -38,7 +40,7 @@ def register_url(uow: UnitOfWork, entry_id: int) -> str:
 
 def _entry_view(uow: UnitOfWork, e: PlatformRegister) -> dict[str, Any]:
     status = e.status
-    if status == "recognised" and e.valid_to is not None and e.valid_to < today(uow):
+    if status == "recognised" and e.valid_to is not None and validity_expired(e.valid_to, today(uow)):
         status = "expired"
     return {"id": e.id, "unit_name": e.unit_name, "credit_code": e.credit_code,
             "county": labels.county_name(e.county, county_names(uow)), "county_code": e.county,
@@ -104,11 +106,19 @@ def certificate(uow: UnitOfWork, actor: Actor, entry_id: int) -> DocumentFile:
 
 
 def _publicity_period(start: date, end: Any) -> dict[str, Any]:
-    """Publicity published on ``start`` runs from the next day (民法典 第二百零一条) to its end."""
+    """Publicity published on ``start`` runs from the next day (民法典 第二百零一条) to its end.
+
+    ``provisional``: the period was counted in a year whose holiday schedule is not loaded (statutory
+    holidays and weekends only, docs/DOMAIN.md §6); the notice says so, and the end is recomputed
+    (and the notice re-rendered) when the year is loaded."""
     first = start + timedelta(days=1)
     last = labels.as_date(end) or first
+    unknown = list(current_calendar().unknown_years_between(first, last))
+    note = (f"（{'、'.join(str(y) for y in unknown)}年节假日安排尚未公布，公示期按法定节假日和周末临时计算，"
+            "以国务院办公厅公布的安排为准）") if unknown else ""
     return {"published_on": labels.cn_date(start), "period": labels.cn_period(first, last),
-            "first": first.isoformat(), "last": last.isoformat()}
+            "first": first.isoformat(), "last": last.isoformat(), "provisional": bool(unknown),
+            "provisional_note": note}
 
 
 def publicity_notices(uow: UnitOfWork) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 
 from handlers.recognition_steps import beijing_date
+from processes.errors import Invalid
 from processes.recognition.models import RecognitionRound
 from processes.recognition.services import open_round
 from processes.runtime import Runtime
@@ -28,5 +29,9 @@ def load_demo(rt: Runtime) -> Iterator[str]:
             else:
                 yield f"recognition: {year} round open (unchanged)"
             return
-    view = open_round(rt.uow(), SYSTEM, year, date(year, 12, 31))
+    try:
+        view = open_round(rt.uow(), SYSTEM, year, date(year, 12, 31))
+    except Invalid as exc:  # Art. 23: after 2026 an administrator must name the measure that applies
+        yield f"recognition: {year} round not opened: {exc.message}"
+        return
     yield f"recognition: {year} round opened (deadline {view['submission_deadline']})"

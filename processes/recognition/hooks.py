@@ -19,14 +19,17 @@ from processes.db import UnitOfWork
 from processes.engine.runtime import instance_variables
 from processes.lookups import lookup
 from processes.models import User
+from processes.notifications.services import notify
 from processes.recognition.models import (
+    FINAL_STATUSES,
     OPEN_STATUSES,
     Application,
     Material,
+    Objection,
     PlatformRegister,
     RecognitionRound,
 )
-from processes.services.core import Loaded
+from processes.services.core import Actor, Loaded
 
 PROCESS_KEY = "recognition"
 
@@ -65,14 +68,23 @@ def _date(value: Any) -> date | None:
         return None
 
 
+def _rule_rows(rows: Any) -> list[dict[str, Any]]:
+    return [{"rule": str(r.get("rule") or ""), "article": str(r.get("article") or ""),
+             "message": str(r.get("message") or "")} for r in rows or [] if isinstance(r, dict) and r.get("message")]
+
+
 def _reasons(status: str, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Why an application ended, rule by rule, each citing its article (docs/DOMAIN.md §2: the
+    applicant sees them on the application's page and in the notification)."""
     def one(rule: str, article: str, message: Any) -> list[dict[str, Any]]:
         return [{"rule": rule, "article": article, "message": str(message or "")}]
 
     if status == "ineligible":
         return list(data.get("ineligible_reasons") or [])
     if status == "declined":
-        return one("county_declined", "第十条", data.get("county_opinion"))
+        # Art. 10: the county declined; its reasons rule by rule (prefilled from the failed checks)
+        # and its opinion
+        return _rule_rows(data.get("decline_reasons")) + one("county_declined", "第十条", data.get("county_opinion"))
     if status == "rejected":
         if data.get("review_action") == "reject":
             return one("review_rejected", "第十三条", data.get("review_reasons"))
@@ -82,7 +94,10 @@ def _reasons(status: str, data: dict[str, Any]) -> list[dict[str, Any]]:
             return one("panel_rejected", "第十三条", (data.get("panel_summary") or {}).get("message"))
         return one("decision_rejected", "第十三条", data.get("decision_reasons"))
     if status == "objection_upheld":
-        return one("objection_upheld", "第十三条", data.get("investigation_findings"))
+        upheld = [h for h in data.get("objection_history") or []
+                  if isinstance(h, dict) and h.get("decision") == "upheld"]
+        return [{"rule": "objection_upheld", "article": "第十三条、第十四条", "message": str(h.get("findings") or "")}
+                for h in upheld] or one("objection_upheld", "第十三条、第十四条", data.get("investigation_findings"))
     if status == "withdrawn":
         payload = data.get("withdraw") or {}
         return one("withdrawn", "", payload.get("reason") if isinstance(payload, dict) else payload)
@@ -110,6 +125,7 @@ def sync_application(loaded: Loaded, snap: Any) -> None:
                           applicant_id=inst.started_by, status=status, outcome_reasons=[], created_at=now,
                           updated_at=now)
         uow.s.add(app)
+    ended_now = status in FINAL_STATUSES and app.status not in FINAL_STATUSES
     app.status = status
     app.updated_at = now
     if isinstance(data.get("round_id"), int):
@@ -123,14 +139,52 @@ def sync_application(loaded: Loaded, snap: Any) -> None:
     if data.get("publicity_start"):
         app.publicity_start = _date(data["publicity_start"])
         app.publicity_end = _dt(data.get("publicity_end"))
+    if isinstance(data.get("flagged_rules"), list):
+        app.flagged_rules = _rule_rows(data["flagged_rules"])
     if status in END_STATUS.values():
         app.outcome_reasons = _reasons(status, data)
     uow.s.flush()
+    if ended_now and app.applicant_id is not None:
+        _tell_the_applicant(uow, app)
     # materials 1 and 2 (附件1, 附件2) are generated on demand from this data: processes.documents
     if status == "granted" and data.get("certificate_no"):
         app.certificate_no = str(data["certificate_no"])
         _register(uow, app, data, now)
     uow.s.flush()
+
+
+OUTCOME_TITLES = {"granted": "已认定为示范平台", "ineligible": "不符合申报条件", "declined": "县级主管部门不予推荐",
+                  "rejected": "审核未通过", "objection_upheld": "异议成立，不予认定", "withdrawn": "已撤回",
+                  "terminated": "已终止"}
+
+
+def _tell_the_applicant(uow: UnitOfWork, app: Application) -> None:
+    """docs/DOMAIN.md §2: whoever ends an application, the applicant is told why, rule by rule."""
+    lines = [f"{r.get('article') or ''} {r.get('rule') or ''}：{r.get('message') or ''}".strip()
+             for r in app.outcome_reasons or []]
+    outcome = OUTCOME_TITLES.get(app.status, "已办结")
+    title = f"申报{outcome}：{app.business_key}"
+    body = f"{app.unit_name or app.business_key} 的申报（{app.business_key}）{outcome}。"
+    if lines:
+        body += "理由：\n" + "\n".join(lines)
+    notify(uow, int(app.applicant_id or 0), "outcome", title, body, link=f"/instances/{app.instance_id}",
+           instance_id=app.instance_id, dedup_key=f"outcome:{app.instance_id}")  # one outcome notice per case
+
+
+def record_objection_decision(uow: UnitOfWork, actor: Actor, loaded: Loaded) -> None:
+    """Completion rule of ``recognition``/``investigate_objection`` (Art. 13): the decision taken in
+    the workflow is copied to the objection's row, with the person who decided."""
+    history = [h for h in instance_variables(loaded.wf).get("objection_history") or [] if isinstance(h, dict)]
+    if not history or history[-1].get("objection_id") is None:
+        return
+    last = history[-1]
+    row = uow.s.get(Objection, int(last["objection_id"]))
+    if row is None or row.status != "filed":
+        return
+    row.status = "upheld" if last.get("decision") == "upheld" else "dismissed"
+    row.findings = str(last.get("findings") or "")
+    row.decided_by = actor.username
+    row.decided_at = uow.runtime.now()
 
 
 def _register(uow: UnitOfWork, app: Application, data: dict[str, Any], now: datetime) -> None:
@@ -163,6 +217,16 @@ def open_round(uow: UnitOfWork, **_: Any) -> dict[str, Any] | None:
     if r is None:
         return None
     return {"id": r.id, "year": r.year, "name": r.name, "submission_deadline": r.submission_deadline.isoformat()}
+
+
+@lookup("objections_of")
+def objections_of(uow: UnitOfWork, business_key: str, **_: Any) -> list[dict[str, Any]]:
+    """Art. 13: the objections filed against an application, oldest first (the investigation form
+    shows one; the objector's contact is for the bureau only)."""
+    rows = uow.s.scalars(select(Objection).where(Objection.business_key == business_key).order_by(Objection.id))
+    return [{"id": o.id, "name": o.name, "contact": o.contact, "reasons": o.reasons,
+             "filed_at": o.filed_at.isoformat(), **({"attachment": o.attachment} if o.attachment else {})}
+            for o in rows]
 
 
 @lookup("applications_of")

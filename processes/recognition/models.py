@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from processes.models import Base, UTCDateTime
@@ -35,6 +35,11 @@ class RecognitionRound(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")  # open / closed
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Art. 23: the measure that applies to the round (title, document number, effective dates)
+    measure_title: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    measure_number: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    measure_effective_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    measure_effective_to: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class Application(Base):
@@ -54,10 +59,34 @@ class Application(Base):
     publicity_start: Mapped[date | None] = mapped_column(Date, nullable=True)
     publicity_end: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     outcome_reasons: Mapped[list] = mapped_column(JSON, default=list)
+    # Art. 10: the computed rules that failed, shown to the county (the county decides)
+    flagged_rules: Mapped[list | None] = mapped_column(JSON, nullable=True)
     certificate_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     __table_args__ = (Index("ix_application_round_code", "round_id", "credit_code"),)
+
+
+OBJECTION_STATUSES = ("filed", "upheld", "dismissed")
+
+
+class Objection(Base):
+    """Art. 13: an objection (异议) filed during publicity, by anyone; several per application, each
+    investigated and decided by the bureau (the decision is taken in the workflow and copied here)."""
+
+    __tablename__ = "objection"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    business_key: Mapped[str] = mapped_column(String(128), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    contact: Mapped[str] = mapped_column(String(100))
+    reasons: Mapped[str] = mapped_column(Text)
+    attachment: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="filed")
+    findings: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Material(Base):

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from handlers.certificates import ban_until as ban_until_of
+from handlers.certificates import validity_expired
 from handlers.credit_code import validate_credit_code
+from handlers.measures import MEASURE_2021_115, Measure, in_force, lapsed_warning, measure_from, round_measure
 from handlers.recognition_steps import MATERIALS, SYSTEM_MATERIALS, beijing_date, missing_materials
 from processes.access import (
     Permission,
@@ -24,15 +26,17 @@ from processes.db import UnitOfWork
 from processes.errors import Conflict, Forbidden, Invalid, NotFound
 from processes.forms.checks import Materials, check_form
 from processes.forms.model import fields_of
-from processes.models import AuditEntry, ProcessDefinition, ProcessInstance, TaskIndex
+from processes.models import AuditEntry, DecisionFile, ProcessDefinition, ProcessInstance, TaskIndex
 from processes.recognition.models import (
+    FINAL_STATUSES,
     REGISTER_STATUSES,
     Application,
     Material,
+    Objection,
     PlatformRegister,
     RecognitionRound,
 )
-from processes.services.core import Actor, record
+from processes.services.core import Actor, definition_by_id, lock_instance, record
 from processes.services.instances import correlate_message
 from processes.vocabulary import Role
 
@@ -53,13 +57,53 @@ STATUS_NAMES = {
 
 
 def round_view(r: RecognitionRound) -> dict[str, Any]:
+    measure = _round_measure(r)
     return {"id": r.id, "year": r.year, "name": r.name, "opens_on": r.opens_on.isoformat(),
-            "submission_deadline": r.submission_deadline.isoformat(), "status": r.status}
+            "submission_deadline": r.submission_deadline.isoformat(), "status": r.status,
+            "measure": measure.as_dict() if measure else None}
+
+
+def _round_measure(r: RecognitionRound) -> Measure | None:
+    if not r.measure_title or not r.measure_number or r.measure_effective_from is None:
+        return None
+    return Measure(r.measure_title, r.measure_number, r.measure_effective_from, r.measure_effective_to)
+
+
+def known_measures(uow: UnitOfWork) -> list[Measure]:
+    """Art. 23: the measures the system knows — 聊工信发〔2021〕115号, those named on rounds and those
+    deployed diagrams and decision tables declare."""
+    found: dict[tuple[str, str], Measure] = {(MEASURE_2021_115.number, MEASURE_2021_115.title): MEASURE_2021_115}
+    for r in uow.s.scalars(select(RecognitionRound)):
+        m = _round_measure(r)
+        if m is not None:
+            found.setdefault((m.number, m.title), m)
+    for raw in [*uow.s.scalars(select(ProcessDefinition.measure)), *uow.s.scalars(select(DecisionFile.measure))]:
+        if isinstance(raw, dict) and raw.get("title"):
+            try:
+                m = measure_from(raw)
+            except ValueError:
+                continue
+            found.setdefault((m.number, m.title), m)
+    return list(found.values())
+
+
+def measure_status(uow: UnitOfWork) -> dict[str, Any]:
+    """Art. 23: the measure in force today, and the round page's warning while there is none."""
+    with uow:
+        day = beijing_date(uow.runtime.now())
+        measures = known_measures(uow)
+        current = in_force(measures, day)
+        return {"today": day.isoformat(), "in_force": current.as_dict() if current else None,
+                "warning": lapsed_warning(day, measures),
+                "known": [m.as_dict() for m in sorted(measures, key=lambda m: m.effective_from)]}
 
 
 def open_round(uow: UnitOfWork, actor: Actor, year: int, submission_deadline: date | str,
-               name: str | None = None, opens_on: date | str | None = None) -> dict[str, Any]:
-    """Art. 15: an administrator opens the year's round (one per year)."""
+               name: str | None = None, opens_on: date | str | None = None,
+               measure: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Art. 15: an administrator opens the year's round (one per year). Art. 23: the round states the
+    measure that applies; a round whose dates fall after the measure in force has lapsed must name it
+    (title, document number, effective dates)."""
     require(actor, Permission.OPEN_ROUND)
     try:
         deadline = date.fromisoformat(str(submission_deadline)[:10])
@@ -70,11 +114,18 @@ def open_round(uow: UnitOfWork, actor: Actor, year: int, submission_deadline: da
         raise Invalid("截止日期应在本年度内且不早于开始日期",
                       [{"field": "submission_deadline", "message": "截止日期应在本年度内且不早于开始日期"}])
     with uow:
+        try:
+            applies = round_measure(start, deadline, measure, known_measures(uow))
+        except ValueError as exc:
+            raise Invalid(str(exc), [{"field": "measure", "message": str(exc)}]) from None
         if uow.s.scalars(select(RecognitionRound).where(RecognitionRound.year == int(year))).first():
             raise Conflict(f"{year} 年度申报批次已存在（第十五条：每年认定一次）")
         r = RecognitionRound(year=int(year), name=name or f"{year}年度聊城市中小企业公共服务示范平台认定",
                              opens_on=start, submission_deadline=deadline, status="open",
-                             created_by=actor.username, created_at=uow.runtime.now())
+                             created_by=actor.username, created_at=uow.runtime.now(),
+                             measure_title=applies.title, measure_number=applies.number,
+                             measure_effective_from=applies.effective_from,
+                             measure_effective_to=applies.effective_to)
         uow.s.add(r)
         uow.s.flush()
         record(uow, actor, "round.opened", data=round_view(r))
@@ -103,13 +154,19 @@ def _may_view(actor: Actor, app: Application) -> bool:
 
 def application_view(uow: UnitOfWork, app: Application) -> dict[str, Any]:
     mats = uow.s.scalars(select(Material).where(Material.application_id == app.id).order_by(Material.mkey)).all()
-    return {"business_key": app.business_key, "instance_id": app.instance_id, "round_id": app.round_id,
+    inst = uow.s.get(ProcessInstance, app.instance_id)
+    definition = definition_by_id(uow, inst.definition_id) if inst is not None else None
+    return {"definition_version": definition.version if definition else None,
+            # Art. 23: the application keeps the version (and so the measure) it started under
+            "measure": definition.measure if definition else None,
+            "business_key": app.business_key, "instance_id": app.instance_id, "round_id": app.round_id,
             "credit_code": app.credit_code, "unit_name": app.unit_name, "county": app.county,
             "status": app.status, "status_name": STATUS_NAMES.get(app.status, app.status),
             "submitted_at": app.submitted_at.isoformat() if app.submitted_at else None,
             "publicity_start": app.publicity_start.isoformat() if app.publicity_start else None,
             "publicity_end": app.publicity_end.isoformat() if app.publicity_end else None,
-            "outcome_reasons": app.outcome_reasons, "certificate_no": app.certificate_no,
+            "outcome_reasons": app.outcome_reasons, "flagged_rules": app.flagged_rules or [],
+            "certificate_no": app.certificate_no,
             "materials": [material_view(m) for m in mats],
             "materials_missing": missing_materials([k for k in MATERIALS if k not in SYSTEM_MATERIALS],
                                                    [m.mkey for m in mats])}
@@ -121,6 +178,21 @@ def _is_panel_expert(uow: UnitOfWork, actor: Actor, app: Application) -> bool:
         return False
     return uow.s.scalar(select(TaskIndex.id).where(TaskIndex.business_key == app.business_key,
                                                    TaskIndex.assignee_id == actor.id)) is not None
+
+
+def outcome_of_instance(uow: UnitOfWork, instance_id: int) -> dict[str, Any] | None:
+    """The application behind a recognition instance, as its page shows it: status, the rules flagged
+    to the county and, once it ended, why — rule by rule, each citing its article (docs/DOMAIN.md §2).
+    The caller has checked that the user may read the instance."""
+    with uow:
+        app = uow.s.scalars(select(Application).where(Application.instance_id == instance_id)).first()
+        if app is None:
+            return None
+        return {"business_key": app.business_key, "status": app.status,
+                "status_name": STATUS_NAMES.get(app.status, app.status), "ended": app.status in FINAL_STATUSES,
+                "outcome_reasons": app.outcome_reasons or [], "flagged_rules": app.flagged_rules or [],
+                "publicity_start": app.publicity_start.isoformat() if app.publicity_start else None,
+                "publicity_end": app.publicity_end.isoformat() if app.publicity_end else None}
 
 
 def get_application(uow: UnitOfWork, actor: Actor, business_key: str) -> dict[str, Any]:
@@ -138,6 +210,20 @@ def list_applications(uow: UnitOfWork, actor: Actor, status: str | None = None) 
         if status:
             stmt = stmt.where(Application.status == status)
         return [application_view(uow, a) for a in uow.s.scalars(stmt.limit(500))]
+
+
+def in_publicity(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Art. 13, 22: the public publicity list — every platform whose 5-working-day period is running,
+    whether or not an objection is being investigated (an anonymous objection never takes it off).
+    Names, counties and dates only."""
+    with uow:
+        now = uow.runtime.now()
+        rows = uow.s.scalars(select(Application).where(Application.status.in_(PUBLICITY_STATUSES),
+                                                       Application.publicity_end >= now)
+                             .order_by(Application.publicity_start, Application.id))
+        return [{"business_key": a.business_key, "unit_name": a.unit_name, "county": a.county,
+                 "publicity_start": a.publicity_start.isoformat() if a.publicity_start else None,
+                 "publicity_end": a.publicity_end.isoformat() if a.publicity_end else None} for a in rows]
 
 
 DRAFT_TASKS = ("fill_application", "supplement")
@@ -203,10 +289,17 @@ def _checked_upload(uow: UnitOfWork, content: bytes, field: str = "file") -> tup
     return kind[0], kind[1], hashlib.sha256(content).hexdigest()
 
 
+PUBLICITY_STATUSES = ("publicity", "objection")  # on the public publicity list until the period ends
+
+
 def file_objection(uow: UnitOfWork, business_key: str, name: str, contact: str, reasons: str,
                    attachment: tuple[str, bytes] | None = None) -> dict[str, Any]:
     """Art. 13: anyone may object during the 5-working-day publicity (no login: actor 'public'),
-    optionally with one supporting file (PDF, JPEG or PNG) that only the bureau can open."""
+    optionally with one supporting file (PDF, JPEG or PNG) that only the bureau can open.
+
+    Never refused within the period: several objections may arrive, also while an earlier one is
+    being investigated. Each is stored and investigated in turn; the workflow is woken when it is
+    waiting (otherwise it takes the objection up after the current investigation)."""
     errors = [{"field": f, "message": "必填"} for f, v in (("name", name), ("contact", contact), ("reasons", reasons))
               if not isinstance(v, str) or not v.strip()]
     stored: dict[str, Any] | None = None
@@ -223,27 +316,50 @@ def file_objection(uow: UnitOfWork, business_key: str, name: str, contact: str, 
                       else "附件不符合要求", errors)
     with uow:
         app = _application(uow, business_key)
+        # the instance is locked first, so an objection and a decision on another one never cross
+        lock_instance(uow, app.instance_id)
         now = uow.runtime.now()
-        if app.status == "objection":
-            raise Conflict("该申报已有异议正在核查，请在核查结论作出后再提出")
         if app.publicity_end is None or app.publicity_start is None:
             raise Conflict("该申报尚未进入公示期，不受理异议")
-        period = (f"{app.publicity_start.isoformat()} 至 "
-                  f"{app.publicity_end.astimezone(CST).date().isoformat()}")
-        if now > app.publicity_end or app.status != "publicity":
+        period = publicity_period_text(app.publicity_start, app.publicity_end)
+        if now > app.publicity_end or app.status not in PUBLICITY_STATUSES:
             raise Conflict(f"公示期已结束（公示期 {period}），异议不再受理")
-        payload: dict[str, Any] = {"name": name.strip(), "contact": contact.strip(), "reasons": reasons.strip(),
-                                   "filed_at": now.isoformat()}
         if stored is not None and attachment is not None:
             folder = Path(uow.runtime.settings.instance_path) / "uploads" / business_key / "objections"
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"{stored['sha256']}{stored.pop('ext')}").write_bytes(attachment[1])
-            payload["attachment"] = stored
+        row = Objection(application_id=app.id, business_key=business_key, name=name.strip()[:100],
+                        contact=contact.strip()[:100], reasons=reasons.strip(), attachment=stored, filed_at=now,
+                        status="filed", findings="")
+        uow.s.add(row)
+        uow.s.flush()
+        payload: dict[str, Any] = {"id": row.id, "name": row.name, "contact": row.contact, "reasons": row.reasons,
+                                   "filed_at": now.isoformat(), **({"attachment": stored} if stored else {})}
+        record(uow, PUBLIC, "objection.filed", app.instance_id, data={"objection_id": row.id,
+                                                                      "business_key": business_key})
         try:
             correlate_message(uow, PUBLIC, "objection", business_key, payload, check_access=False)
         except NotFound:
-            raise Conflict(f"公示期已结束（公示期 {period}），异议不再受理") from None
-        return {"business_key": business_key, "status": app.status, "message": "异议已受理，市工业和信息化局将进行核查"}
+            uow.commit()  # an investigation is under way: this objection is taken up after it
+        return {"business_key": business_key, "objection_id": row.id, "status": app.status,
+                "message": f"异议已受理（公示期 {period}），市工业和信息化局将逐件核查"}
+
+
+def publicity_period_text(start: date, end: datetime) -> str:
+    """Art. 13: the period runs from the day after publication (民法典 第二百零一条) to its end."""
+    return f"{(start + timedelta(days=1)).isoformat()} 至 {end.astimezone(CST).date().isoformat()}"
+
+
+def objections_of(uow: UnitOfWork, actor: Actor, business_key: str) -> list[dict[str, Any]]:
+    """Art. 13: the objections filed against an application and their decisions (the bureau)."""
+    require(actor, Permission.READ_OBJECTION_FILES)
+    with uow:
+        _application(uow, business_key)
+        rows = uow.s.scalars(select(Objection).where(Objection.business_key == business_key).order_by(Objection.id))
+        return [{"id": o.id, "name": o.name, "contact": o.contact, "reasons": o.reasons,
+                 "filed_at": o.filed_at.isoformat(), "status": o.status, "findings": o.findings,
+                 "decided_by": o.decided_by, "decided_at": o.decided_at.isoformat() if o.decided_at else None,
+                 "attachment": o.attachment} for o in rows]
 
 
 # -- materials (Art. 12) ----------------------------------------------------------------------------
@@ -330,7 +446,7 @@ def list_materials(uow: UnitOfWork, actor: Actor, business_key: str) -> dict[str
 
 def register_view(r: PlatformRegister, today: date) -> dict[str, Any]:
     status = r.status
-    if status == "recognised" and r.valid_to is not None and r.valid_to < today:
+    if status == "recognised" and r.valid_to is not None and validity_expired(r.valid_to, today):
         status = "expired"
     return {"id": r.id, "unit_name": r.unit_name, "credit_code": r.credit_code, "county": r.county,
             "status": status, "certificate_no": r.certificate_no,
@@ -394,9 +510,13 @@ def objection_attachment(uow: UnitOfWork, actor: Actor, business_key: str, sha25
         raise NotFound("没有这个附件")
     with uow:
         app = _application(uow, business_key)
-        for e in uow.s.scalars(select(AuditEntry).where(AuditEntry.action == "message.correlated",
-                                                        AuditEntry.instance_id == app.instance_id)):
-            att = ((e.data or {}).get("payload") or {}).get("attachment")
+        attachments: list[Any] = [o.attachment for o in uow.s.scalars(
+            select(Objection).where(Objection.application_id == app.id)) if o.attachment]
+        # objections filed before they had their own rows kept the attachment in the audit trail
+        attachments += [((e.data or {}).get("payload") or {}).get("attachment") for e in uow.s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "message.correlated",
+                                     AuditEntry.instance_id == app.instance_id))]
+        for att in attachments:
             if att and att.get("sha256") == sha256:
                 folder = Path(uow.runtime.settings.instance_path) / "uploads" / business_key / "objections"
                 found = next(iter(folder.glob(f"{sha256}.*")), None)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 from sqlalchemy import func, select
 
+from handlers.measures import measure_from, measure_properties
 from processes.db import UnitOfWork
 from processes.engine.spec import DiagramError, content_hash, is_dmn, parse_xml
 from processes.engine.validate import validate_sources
@@ -36,6 +38,20 @@ def decision_ids(root: etree._Element) -> list[str]:
 
 def decision_refs(root: etree._Element) -> set[str]:
     return {v for n in root.iter() for k, v in n.attrib.items() if k.endswith("}decisionRef")}
+
+
+def measure_of(root: etree._Element, filename: str) -> dict[str, Any] | None:
+    """Art. 23: the measure a diagram or decision table implements, from its ``camunda:property``
+    entries ``measure_title``, ``measure_number``, ``measure_effective_from``, ``measure_effective_to``
+    (None when it names none)."""
+    props = measure_properties((n.get("name") or "", n.get("value") or "") for n in root.iter()
+                               if isinstance(n.tag, str) and etree.QName(n).localname == "property")
+    if not props:
+        return None
+    try:
+        return measure_from(props).as_dict()
+    except ValueError as exc:
+        raise Invalid(f"{filename}: {exc}", [{"element_id": None, "line": None, "message": str(exc)}]) from None
 
 
 def latest_decision_files(uow: UnitOfWork) -> dict[str, DecisionFile]:
@@ -75,9 +91,14 @@ def _deploy_bpmn(uow: UnitOfWork, actor: Actor, filename: str, text: str,
     if existing is not None:
         return DeployResult(parsed.key, existing.version, False, existing.id, warnings)
     last = uow.s.scalar(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == parsed.key))
+    measure = measure_of(root, filename)
+    rule_sets = {name: m for name, text_ in sources.items() if name != filename
+                 and (m := measure_of(parse_xml(text_, name), name)) is not None}
+    if rule_sets:
+        measure = {**(measure or {}), "rule_sets": rule_sets}
     d = ProcessDefinition(key=parsed.key, version=(last or 0) + 1, name=parsed.name, content_hash=digest,
                           sources=sources, bpmn_file=filename, deployed_by=actor.username,
-                          deployed_at=uow.runtime.now())
+                          deployed_at=uow.runtime.now(), measure=measure)
     uow.s.add(d)
     uow.s.flush()
     record(uow, actor, "definition.deployed", data={"key": d.key, "version": d.version, "file": filename,
@@ -97,7 +118,8 @@ def _deploy_dmn(uow: UnitOfWork, actor: Actor, filename: str, text: str) -> list
     if latest is None or latest.content_hash != digest:
         version = (latest.version if latest else 0) + 1
         uow.s.add(DecisionFile(name=filename, version=version, content_hash=digest, content=text,
-                               decision_ids=ids, deployed_by=actor.username, deployed_at=uow.runtime.now()))
+                               decision_ids=ids, deployed_by=actor.username, deployed_at=uow.runtime.now(),
+                               measure=measure_of(root, filename)))
         uow.s.flush()
         record(uow, actor, "decision.deployed", data={"file": filename, "version": version, "hash": digest})
         results.append(DeployResult(filename, version, True, kind="dmn"))

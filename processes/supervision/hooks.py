@@ -109,7 +109,8 @@ def sync_aggregate(loaded: Loaded, snap: Any) -> None:
 
 # -- inspection and revocation ----------------------------------------------------------------
 
-INSPECTION_FIELDS = ("service_quality", "fees_compliant", "satisfaction_rate", "entrusted_tasks_done", "findings")
+INSPECTION_FIELDS = ("service_quality", "fees_compliant", "satisfaction_rate", "entrusted_tasks_done", "findings",
+                     "violation_details")
 
 
 def sync_inspection(loaded: Loaded, snap: Any) -> None:
@@ -145,6 +146,7 @@ def sync_inspection(loaded: Loaded, snap: Any) -> None:
                                  county=row.county, inspection_id=row.id,
                                  article=str(data.get("revocation_article")),
                                  reason=str(data.get("revocation_reason") or "")[:1000], status="requested",
+                                 source="spot_check" if row.kind == "spot_check" else "inspection",
                                  requested_by=row.started_by, requested_at=now, decision_reasons=""))
     elif snap.completed:
         # the reviewer's decision on a requested revocation is applied by decide_revocation

@@ -129,6 +129,8 @@ class Revocation(Base):
     inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"), nullable=True, unique=True)
     article: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(String(1000))
+    # how the violation or failure came to light (Art. 21: spot check, county inspection, complaint, other)
+    source: Mapped[str | None] = mapped_column(String(16), nullable=True)
     status: Mapped[str] = mapped_column(String(16))  # requested / confirmed / rejected
     requested_by: Mapped[str] = mapped_column(String(64))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -121,12 +121,16 @@ def apply_revocation(uow: UnitOfWork, register_id: int, article: str, reason: st
 
 
 def stop_supervision(uow: UnitOfWork, register_id: int, reason: str, actor: Actor = SYSTEM,
-                     exclude_instance: int | None = None) -> int:
-    """End the platform's open quarterly reports and inspections (revocation, expiry): each instance
-    is locked and saved in the caller's transaction."""
-    ids = set(uow.s.scalars(select(QuarterlyReport.instance_id).where(
-        QuarterlyReport.register_id == register_id, QuarterlyReport.status.in_(OPEN_REPORT_STATUSES + ("submitted",)),
-        QuarterlyReport.instance_id.is_not(None))))
+                     exclude_instance: int | None = None, reports: bool = True) -> int:
+    """End the platform's open inspections and (``reports``: revocation, not expiry — Art. 19 reports
+    of the quarters the validity covered stay due) its open quarterly reports: each instance is
+    locked and saved in the caller's transaction."""
+    ids: set[int | None] = set()
+    if reports:
+        ids |= set(uow.s.scalars(select(QuarterlyReport.instance_id).where(
+            QuarterlyReport.register_id == register_id,
+            QuarterlyReport.status.in_(OPEN_REPORT_STATUSES + ("submitted",)),
+            QuarterlyReport.instance_id.is_not(None))))
     ids |= set(uow.s.scalars(select(Inspection.instance_id).where(
         Inspection.register_id == register_id, Inspection.status.in_(("open", "revocation_requested")),
         Inspection.instance_id.is_not(None))))

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from handlers import supervision as sv
+from handlers.certificates import validity_expired
 from handlers.workdays import quarter_aggregate_due, quarter_report_due
 from processes.access import (
     Permission,
@@ -124,7 +125,7 @@ def start_quarter(uow: UnitOfWork, year: int, quarter: int, actor: Actor = SYSTE
     aggregate for every county that has one. Idempotent: one per platform (county) per quarter."""
     day = today(uow)
     with uow:
-        entries = uow.s.scalars(select(PlatformRegister).where(PlatformRegister.status == "recognised")
+        entries = uow.s.scalars(select(PlatformRegister).where(PlatformRegister.status.in_(sv.REPORTING_STATUSES))
                                 .order_by(PlatformRegister.id)).all()
         have = set(uow.s.scalars(select(QuarterlyReport.register_id).where(
             QuarterlyReport.year == year, QuarterlyReport.quarter == quarter)))
@@ -186,17 +187,19 @@ def close_rounds(uow: UnitOfWork, day: date) -> list[int]:
 
 
 def expire_registrations(uow: UnitOfWork, day: date) -> list[int]:
-    """Art. 17: on the expiry date the entry becomes expired and supervision stops."""
+    """Art. 17: the day after the validity's last day (``valid_to``, :func:`validity_expired`, as the
+    register page reads it) the entry becomes expired and inspections stop. The quarterly reports
+    of the quarters the validity covered are still due (Art. 19), the last partial one included."""
     with uow:
-        entries = uow.s.scalars(select(PlatformRegister).where(PlatformRegister.status == "recognised",
-                                                               PlatformRegister.valid_to.is_not(None),
-                                                               PlatformRegister.valid_to <= day)).all()
+        entries = [e for e in uow.s.scalars(select(PlatformRegister).where(
+            PlatformRegister.status == "recognised", PlatformRegister.valid_to.is_not(None),
+            PlatformRegister.valid_to < day)) if e.valid_to is not None and validity_expired(e.valid_to, day)]
         for e in entries:
             e.status = "expired"
             e.updated_at = uow.runtime.now()
             record(uow, SYSTEM, "register.expired", data={"register_id": e.id, "credit_code": e.credit_code,
                                                           "valid_to": e.valid_to.isoformat() if e.valid_to else None})
-            stop_supervision(uow, e.id, "示范平台认定有效期已满（第十七条）")
+            stop_supervision(uow, e.id, "示范平台认定有效期已满（第十七条）", reports=False)
         uow.commit()
         return [e.id for e in entries]
 
@@ -374,9 +377,16 @@ def start_spot_check(uow: UnitOfWork, actor: Actor, n: int, seed: str | None = N
     return {"round_id": round_id, "seed": seed, "n": n, "picks": picks, "business_keys": keys}
 
 
-def revoke(uow: UnitOfWork, actor: Actor, register_id: int, article: str, reason: str) -> dict[str, Any]:
-    """Art. 20/21 directly by the bureau (e.g. a violation found outside an inspection)."""
+def revoke(uow: UnitOfWork, actor: Actor, register_id: int, article: str, reason: str,
+           source: str = "other") -> dict[str, Any]:
+    """Art. 20/21 directly by the bureau. Art. 21: any violation of law or regulation established during
+    the validity period — found by a spot check, a county inspection, a complaint or otherwise
+    (``source``) — revokes with the 3-year ban; an Art. 20 failure without a violation revokes
+    without it."""
     require(actor, Permission.REVOKE)
+    if source not in sv.REVOCATION_SOURCES:
+        raise Invalid(f"source must be one of {', '.join(sv.REVOCATION_SOURCES)}",
+                      [{"field": "source", "message": "来源应为市局抽查、县级检查、投诉举报或其他途径"}])
     with uow:
         e = _entry(uow, register_id)
         if e.status != "recognised":
@@ -390,7 +400,8 @@ def revoke(uow: UnitOfWork, actor: Actor, register_id: int, article: str, reason
         revoked_on = date.fromisoformat(data["revoked_on"])
         ban = date.fromisoformat(data["ban_until"]) if data["ban_until"] else None
         rev = Revocation(register_id=e.id, credit_code=e.credit_code, unit_name=e.unit_name, county=e.county,
-                         article=article, reason=data["reason"], status="confirmed", requested_by=actor.username,
+                         article=article, reason=data["reason"], source=source, status="confirmed",
+                         requested_by=actor.username,
                          requested_at=now, decided_by=actor.username, decided_at=now, decision_reasons="",
                          revoked_on=revoked_on, ban_until=ban)
         uow.s.add(rev)
@@ -434,6 +445,7 @@ def inspection_view(i: Inspection) -> dict[str, Any]:
 def revocation_view(r: Revocation) -> dict[str, Any]:
     return {"id": r.id, "register_id": r.register_id, "credit_code": r.credit_code, "unit_name": r.unit_name,
             "county": r.county, "inspection_id": r.inspection_id, "article": r.article, "reason": r.reason,
+            "source": r.source, "source_name": sv.REVOCATION_SOURCES.get(r.source or "", ""),
             "status": r.status, "requested_by": r.requested_by, "requested_at": r.requested_at.isoformat(),
             "decided_at": r.decided_at.isoformat() if r.decided_at else None,
             "decision_reasons": r.decision_reasons,

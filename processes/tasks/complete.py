@@ -184,7 +184,7 @@ def _tell_next(uow: UnitOfWork, user: User, row: TaskIndex, inst: ProcessInstanc
     if inst.state == InstanceState.COMPLETED and inst.started_by is not None and inst.started_by != user.id:
         notify(uow, inst.started_by, "outcome", t("办理完结：{key}", key=inst.business_key),
                t("{key} 已办结。{why}", key=inst.business_key, why=why), link=f"/instances/{inst.id}",
-               instance_id=inst.id)
+               instance_id=inst.id, dedup_key=f"outcome:{inst.id}")  # an area's own outcome notice comes first
 
 
 def _names(uow: UnitOfWork, ids: set[int | None]) -> dict[int, str]:

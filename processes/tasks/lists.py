@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 
 from processes.access import may_start, may_view_instance, task_visibility
+from processes.calendar.deadlines import provisional_ids
 from processes.calendar.functions import current_calendar
 from processes.clock import CST
 from processes.db import UnitOfWork
@@ -56,14 +57,17 @@ def _names(uow: UnitOfWork, ids: set[int | None]) -> dict[int, str]:
     return {u.id: u.display_name or u.username for u in uow.s.scalars(select(User).where(User.id.in_(clean)))}
 
 
-def _task_item(row: TaskIndex, now: datetime, names: dict[int, str], delegated: set[str]) -> dict[str, Any]:
+def _task_item(row: TaskIndex, now: datetime, names: dict[int, str], delegated: set[str],
+               provisional: set[str] | None = None) -> dict[str, Any]:
     return {"id": row.task_id, "instance_id": row.instance_id, "element_id": row.element_id, "name": row.name,
             "role": row.role, "county": row.county, "assignee_id": row.assignee_id,
             "assignee": names.get(row.assignee_id) if row.assignee_id else None,
             "process_key": row.process_key, "business_key": row.business_key,
             "created_at": row.created_at.isoformat(), "due_at": row.due_at.isoformat() if row.due_at else None,
             "claimable": row.pool and row.assignee_id is None, "pool": row.pool,
-            "delegated": row.task_id in delegated, "has_draft": bool(row.draft), **due_info(row.due_at, now)}
+            "delegated": row.task_id in delegated, "has_draft": bool(row.draft), **due_info(row.due_at, now),
+            # docs/DOMAIN.md §6: a due date counted in a year whose schedule is not loaded is marked
+            "due_provisional": row.task_id in (provisional or set())}
 
 
 def _page(q: ListQuery) -> tuple[int, int]:
@@ -105,7 +109,8 @@ def list_tasks(uow: UnitOfWork, user: User, which: str, q: ListQuery | None = No
         names = _names(uow, {r.assignee_id for r in rows})
         delegated = set(uow.s.scalars(select(TaskDelegation.task_id).where(
             TaskDelegation.task_id.in_([r.task_id for r in rows])))) if rows else set()
-        items = [_task_item(r, now, names, delegated) for r in rows]
+        provisional = provisional_ids(uow, "task", [r.task_id for r in rows if r.due_at is not None])
+        items = [_task_item(r, now, names, delegated, provisional) for r in rows]
         return {"list": which, "items": items, "total": total, "page": page, "per_page": per,
                 "pages": max(1, -(-total // per))}
 
@@ -269,7 +274,8 @@ def open_tasks_of(uow: UnitOfWork, instance_id: int) -> list[dict[str, Any]]:
         rows = uow.s.scalars(select(TaskIndex).where(TaskIndex.instance_id == instance_id)
                              .order_by(TaskIndex.id)).all()
         names = _names(uow, {r.assignee_id for r in rows})
-        return [_task_item(r, now, names, set()) for r in rows]
+        provisional = provisional_ids(uow, "task", [r.task_id for r in rows if r.due_at is not None])
+        return [_task_item(r, now, names, set(), provisional) for r in rows]
 
 
 def urged_today(uow: UnitOfWork, task_id: str, holder_id: int | None) -> bool:

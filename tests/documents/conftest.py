@@ -63,7 +63,7 @@ class Docs(Recognition):
 
     def recommend_full(self, user: str = "county-dongchangfu") -> Any:
         return self.complete(user, "county_review", county_decision="recommend",
-                             county_opinion="经核查，该平台符合认定条件。\n同意推荐。", survey_method="phone",
+                             county_opinion="经核查，该平台符合认定条件。\n同意推荐。", survey_method_phone=True,
                              survey_method_visit=True, county_fill_date="2026-09-28",
                              survey_samples=self.survey(user), confirm_7_1a=True, confirm_7_1d=True,
                              confirm_7_3a=True, confirm_7_4a=True, confirm_7_4b=True)

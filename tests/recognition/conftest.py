@@ -16,6 +16,9 @@ DIAGRAMS = ROOT / "bpmn-diagrams"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 UPLOADS = [f"m{i:02d}" for i in range(3, 14)]
+# the county's checklist (Art. 7 judgment items, the Art. 8(四) training checklist of valid_application)
+CHECKLIST = {f"confirm_{r}": True for r in ("7_1a", "7_1d", "7_2e", "7_3a", "7_4a", "7_4b", "7_5c",
+                                            "8_4_checklist")}
 CREDIT_CODE = make_credit_code("9137150000000001")  # 聊城 (371500), an enterprise
 
 
@@ -127,11 +130,17 @@ class Recognition:
         return [{k: s[k] for k in ("enterprise", "person", "post", "phone", "service")} | {"rating": rating}
                 for s in drawn]
 
-    def recommend(self, user: str = "county-dongchangfu") -> Any:
-        return self.complete(user, "county_review", county_decision="recommend",
-                             county_opinion="经核查，符合条件，同意推荐。", survey_method="phone",
-                             survey_samples=self.survey(user), confirm_7_1a=True, confirm_7_1d=True,
-                             confirm_7_3a=True, confirm_7_4a=True, confirm_7_4b=True)
+    def reserve(self, user: str = "county-dongchangfu") -> list[dict[str, Any]]:
+        """The enterprises drawn after the sample, in draw order (replacements, Art. 11)."""
+        data = self.api.as_user(user).get(f"/api/v1/tasks/{self.task(user, 'county_review')['id']}").get_json()
+        return data["data"]["survey_reserve"]
+
+    def recommend(self, user: str = "county-dongchangfu", **extra: Any) -> Any:
+        """The county recommends: survey by phone of the 10 drawn enterprises, every Art. 7 checklist
+        item and the Art. 8(四) training checklist confirmed."""
+        data = {"county_decision": "recommend", "county_opinion": "经核查，符合条件，同意推荐。",
+                "survey_method_phone": True, "survey_samples": self.survey(user), **CHECKLIST}
+        return self.complete(user, "county_review", **{**data, **extra})
 
     # -- the municipal bureau and the experts ------------------------------------------------------
     def review(self, action: str = "proceed", experts: list[str] | None = None, onsite: bool = False,

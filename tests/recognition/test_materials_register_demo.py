@@ -96,8 +96,9 @@ def test_a_revised_dmn_table_changes_the_threshold_without_code(rec, api, tmp_pa
     assert any(d["key"] == "recognition" and d["version"] == 2 for d in r.get_json()["deployed"])
     inst = rec.apply()  # total assets 800 万元 < 900
     app = rec.application(inst["business_key"])
-    assert app["status"] == "ineligible"
-    assert [x["rule"] for x in app["outcome_reasons"]] == ["7.1c"]
+    # Art. 10: the failed rule goes to the county flagged; the county decides
+    assert app["status"] == "at_county"
+    assert [x["rule"] for x in app["flagged_rules"]] == ["7.1c"]
 
 
 def test_application_can_be_saved_as_draft(rec, api):

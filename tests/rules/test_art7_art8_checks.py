@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 
-from handlers.checks import Art8Thresholds, Thresholds, overall, run_checks
+from handlers.checks import Art8Thresholds, Thresholds, failed_results, overall, run_checks
 
 SUBMITTED = date(2024, 3, 15)
-JUDGMENT_RULES = ["7.1a", "7.1d", "7.3a", "7.4a", "7.4b"]
+JUDGMENT_RULES = ["7.1a", "7.1d", "7.2e", "7.3a", "7.4a", "7.4b", "7.5c"]
+# Art. 8's non-numeric requirements of every function, confirmed by the county
+CHECKLISTS_CONFIRMED = {f"8.{n}.checklist": True for n in (1, 2, 3, 4, 6, 7)}
 
 
 def application(**changes: Any) -> dict[str, Any]:
@@ -45,7 +47,8 @@ def application(**changes: Any) -> dict[str, Any]:
 
 def check(app: dict[str, Any], thresholds: Thresholds | None = None,
           art8: Art8Thresholds | None = None, submitted: date = SUBMITTED) -> list[dict[str, Any]]:
-    t = thresholds or Thresholds.for_nature(app.get("unit_nature"))
+    confirmations = app.get("confirmations") if isinstance(app.get("confirmations"), dict) else {}
+    t = thresholds or Thresholds.for_nature(app.get("unit_nature"), confirmations.get("7.R"))
     return run_checks(app, t, art8 or Art8Thresholds(), submitted)
 
 
@@ -64,7 +67,7 @@ def test_a_complete_enterprise_application_meets_art7_and_art8_pending_the_check
     assert summary == {
         "eligible": True,
         "failed_rules": [],
-        "pending_judgment": JUDGMENT_RULES,
+        "pending_judgment": JUDGMENT_RULES + ["8.4.checklist"],
         "rejected_judgment": [],
         "warnings": [],
     }
@@ -80,8 +83,8 @@ def test_every_result_cites_its_article_and_has_the_canonical_keys():
 
 def test_art7_results_come_in_article_order():
     rules = [r["rule"] for r in check(application()) if r["rule"].startswith("7.")]
-    assert rules == ["7.1a", "7.1b", "7.1c", "7.1d", "7.2a", "7.2b", "7.2c", "7.2d", "7.3a",
-                     "7.3b", "7.4a", "7.4b", "7.4c", "7.5a", "7.5b"]
+    assert rules == ["7.1a", "7.1b", "7.1c", "7.1d", "7.2a", "7.2b", "7.2c", "7.2d", "7.2e", "7.3a",
+                     "7.3b", "7.4a", "7.4b", "7.4c", "7.5a", "7.5b", "7.5c"]
 
 
 def test_an_empty_application_fails_every_computed_rule_without_raising():
@@ -141,7 +144,9 @@ def test_art7_1_unreadable_registration_date_fails_naming_the_field():
     ("social_organization", 99.99, False),
 ])
 def test_art7_1_total_assets_at_least_200_wan_or_100_for_a_relaxed_host(nature, assets, passed):
-    result = rule(check(application(unit_nature=nature, total_assets_wan=assets)), "7.1c")
+    # the relaxed column with its condition confirmed (7.R; an enterprise has no 7.R item)
+    app = application(unit_nature=nature, total_assets_wan=assets, confirmations={"7.R": True})
+    result = rule(check(app), "7.1c")
     assert result["passed"] is passed
     assert result["value"] == assets
 
@@ -194,13 +199,22 @@ def yearly(*served: int, first: int = 2021) -> list[dict[str, int]]:
 @pytest.mark.parametrize(("rows", "passed"), [
     (yearly(90, 100, 120), True),
     (yearly(90, 100, 100), False),
-    (yearly(100, 100, 120), False),
-    (yearly(120, 100, 130), False),
-    (yearly(200, 90, 100, 120, first=2020), True),  # only the last three years count
-    (yearly(100, 120), False),
+    (yearly(100, 100, 120), True),  # 7.2d compares the last full year with the year before only
+    (yearly(120, 100, 130), True),
+    (yearly(200, 90, 100, 120, first=2020), True),
+    (yearly(100, 120), True),  # two years of figures suffice (a unit operating just over two years)
+    (yearly(120, 100), False),
+    (yearly(120), False),
 ])
-def test_art7_2_each_of_the_last_two_years_served_more_than_the_year_before(rows, passed):
+def test_art7_2d_last_full_year_served_more_than_the_year_before(rows, passed):
     assert rule(check(application(yearly=rows)), "7.2d")["passed"] is passed
+
+
+def test_art7_2d_earlier_years_are_shown_as_the_trend_but_do_not_decide():
+    result = rule(check(application(yearly=yearly(130, 100, 120))), "7.2d")
+    assert result["passed"] is True
+    assert [v["year"] for v in result["value"]] == [2021, 2022, 2023]
+    assert "2022年 100 家、2023年 120 家" in result["message"] and "2021年 130 家" in result["message"]
 
 
 def test_art7_2_growth_is_read_in_year_order_whatever_the_row_order():
@@ -212,7 +226,7 @@ def test_art7_2_growth_is_read_in_year_order_whatever_the_row_order():
 
 def test_art7_2_growth_needs_consecutive_distinct_years():
     gap = [{"year": 2019, "smes_served": 80}, {"year": 2021, "smes_served": 90},
-           {"year": 2023, "smes_served": 100}]
+           {"year": 2023, "smes_served": 100}]  # the last two are not consecutive
     assert "连续" in rule(check(application(yearly=gap)), "7.2d")["message"]
     dup = yearly(90, 100, 120) + [{"year": 2023, "smes_served": 130}]
     assert "重复" in rule(check(application(yearly=dup)), "7.2d")["message"]
@@ -236,7 +250,8 @@ def test_art7_2_growth_row_without_smes_served_fails_naming_the_row():
     ("social_organization", 5, 5, True),
 ])
 def test_art7_5_staff_at_least_10_or_5_for_a_relaxed_host(nature, staff, qualified, passed):
-    app = application(unit_nature=nature, staff_total=staff, staff_qualified=qualified)
+    app = application(unit_nature=nature, staff_total=staff, staff_qualified=qualified,
+                      confirmations={"7.R": True})
     assert rule(check(app), "7.5a")["passed"] is passed
 
 
@@ -271,7 +286,7 @@ def test_art7_checklist_items_wait_for_a_reviewer():
     for rule_id in JUDGMENT_RULES:
         result = rule(results, rule_id)
         assert result["kind"] == "judgment" and result["passed"] is None
-        assert "待审核人员确认" in result["message"]
+        assert "待县级主管部门确认" in result["message"] and result["article"] in result["message"]
 
 
 def test_art7_checklist_items_take_the_reviewers_confirmations():
@@ -282,14 +297,30 @@ def test_art7_checklist_items_take_the_reviewers_confirmations():
     assert rule(results, "7.3a")["passed"] is None  # not a bool: still pending
     summary = overall(results)
     assert summary["rejected_judgment"] == ["7.1d"]
-    assert summary["pending_judgment"] == ["7.3a", "7.4a", "7.4b"]
+    assert summary["pending_judgment"] == ["7.2e", "7.3a", "7.4a", "7.4b", "7.5c", "8.4.checklist"]
+    assert failed_results(results) == [{"rule": "7.1d", "article": "第七条(一)",
+                                        "message": rule(results, "7.1d")["message"]}]
 
 
-def test_art7_relaxed_host_must_also_have_outstanding_results_judged_by_a_reviewer():
-    app = application(unit_nature="public_institution")
-    result = rule(check(app), "7.relaxed")
-    assert result["kind"] == "judgment" and result["article"] == "第七条第二款"
-    assert "7.relaxed" not in [r["rule"] for r in check(application())]
+def test_art7_2e_reputation_and_7_5c_integrity_of_the_head_are_checklist_items():
+    results = check(application(confirmations={"7.2e": False, "7.5c": True}))
+    assert rule(results, "7.2e")["article"] == "第七条(二)" and "声誉和品牌影响力" in rule(results, "7.2e")["message"]
+    assert rule(results, "7.5c")["passed"] is True and "诚信、守法" in rule(results, "7.5c")["message"]
+    assert overall(results)["rejected_judgment"] == ["7.2e"]
+
+
+def test_art7_relaxed_host_must_also_have_outstanding_results_judged_by_the_county():
+    app = application(unit_nature="public_institution", total_assets_wan=150, staff_total=6, staff_qualified=6)
+    results = check(app)
+    result = rule(results, "7.R")
+    assert result["kind"] == "judgment" and result["article"] == "第七条第二款" and result["passed"] is None
+    assert "7.R" not in [r["rule"] for r in check(application())]
+    # without 7.R the enterprise column applies, and the message says what 7.R would change
+    assert rule(results, "7.1c")["passed"] is False and "7.R" in rule(results, "7.1c")["message"]
+    assert rule(results, "7.5a")["passed"] is False
+    confirmed = check(application(unit_nature="public_institution", total_assets_wan=150, staff_total=6,
+                                  staff_qualified=6, confirmations={"7.R": True}))
+    assert rule(confirmed, "7.1c")["passed"] is True and rule(confirmed, "7.5a")["passed"] is True
 
 
 # --- thresholds from the DMN table --------------------------------------------------------------
@@ -301,9 +332,11 @@ def test_thresholds_from_a_dmn_result_replace_the_defaults():
     assert rule(check(application(total_assets_wan=150), t), "7.1c")["passed"] is True
 
 
-def test_thresholds_for_nature_carry_the_relaxed_column():
-    assert Thresholds.for_nature("public_institution").assets_min_wan == 100
-    assert Thresholds.for_nature("social_organization").staff_min == 5
+def test_thresholds_for_nature_carry_the_relaxed_column_only_with_its_condition():
+    assert Thresholds.for_nature("public_institution", True).assets_min_wan == 100
+    assert Thresholds.for_nature("social_organization", True).staff_min == 5
+    assert Thresholds.for_nature("public_institution") == Thresholds()  # 7.R not confirmed
+    assert Thresholds.for_nature("enterprise", True) == Thresholds()
     assert Thresholds.for_nature("enterprise") == Thresholds()
     assert Thresholds.for_nature(None) == Thresholds()
 
@@ -351,14 +384,29 @@ def test_operating_years_from_the_dmn_is_used_for_the_date_rule():
     ({"function": "legal", "activities": 3}, "8.7", False),
 ])
 def test_art8_each_function_at_and_below_its_yearly_threshold(row, rule_id, passed):
-    results = check(application(functions=[row]))
+    results = check(application(functions=[row], confirmations=CHECKLISTS_CONFIRMED))
     assert rule(results, rule_id)["passed"] is passed
     assert rule(results, "8")["passed"] is passed
 
 
+def test_art8_a_function_counts_with_its_numbers_and_its_checklist():
+    row = {"function": "startup", "activities": 6}
+    pending = check(application(functions=[row]))
+    assert rule(pending, "8.3")["passed"] is None and "《创业指南》" in rule(pending, "8.3.checklist")["message"]
+    assert rule(pending, "8")["passed"] is None and overall(pending)["failed_rules"] == []
+    assert "8.3.checklist" in overall(pending)["pending_judgment"]
+    refused = check(application(functions=[row], confirmations={"8.3.checklist": False}))
+    assert rule(refused, "8.3")["passed"] is False and rule(refused, "8")["passed"] is False
+    assert overall(refused)["failed_rules"] == ["8"]
+    met = check(application(functions=[row], confirmations={"8.3.checklist": True}))
+    assert rule(met, "8.3")["passed"] is True and rule(met, "8")["passed"] is True
+    # financing (8.5) has no checklist; a function not claimed has no checklist item
+    assert [r["rule"] for r in met if r["rule"].endswith(".checklist")] == ["8.3.checklist"]
+
+
 def test_art8_one_function_met_is_enough():
     functions = [{"function": "legal", "activities": 1}, {"function": "training", "trainees": 800}]
-    results = check(application(functions=functions))
+    results = check(application(functions=functions, confirmations=CHECKLISTS_CONFIRMED))
     assert rule(results, "8.7")["passed"] is False
     overall8 = rule(results, "8")
     assert overall8["passed"] is True and overall8["value"] == ["8.4"]
@@ -387,7 +435,8 @@ def test_art8_missing_activity_count_fails_naming_the_field():
 
 def test_art8_thresholds_from_a_dmn_result():
     t8 = Art8Thresholds.from_mapping({"training_trainees_min": 500})
-    results = check(application(functions=[{"function": "training", "trainees": 500}]), art8=t8)
+    results = check(application(functions=[{"function": "training", "trainees": 500}],
+                                confirmations=CHECKLISTS_CONFIRMED), art8=t8)
     assert rule(results, "8.4")["passed"] is True
     with pytest.raises(ValueError):
         Art8Thresholds.from_mapping({"legal_activities_min": "four"})

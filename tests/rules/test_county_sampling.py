@@ -90,7 +90,7 @@ def test_annex1_survey_errors_name_the_field():
     bad["samples"][3]["rating"] = "good"
     bad["samples"][4]["enterprise"] = "企业000"
     fields = [e["field"] for e in validate_survey(bad)]
-    assert fields == ["method", "samples[2].phone", "samples[3].rating", "samples[4].enterprise"]
+    assert fields == ["methods", "samples[2].phone", "samples[3].rating", "samples[4].enterprise"]
 
 
 def test_annex1_fewer_than_ten_surveyed_enterprises_is_an_error():

@@ -24,10 +24,10 @@ def test_a_unit_without_history_may_apply():
     assert reasons() == []
 
 
-def test_an_invalid_credit_code_is_refused_first():
+def test_a_wrong_check_digit_is_a_form_error_not_an_art15_eligibility_result():
+    # refused at form entry (GB 32100-2015); eligibility judges only the Art. 15/17/21 bars
     found = reasons(code=CODE[:17] + ("0" if CODE[17] != "0" else "1"))
-    assert rules(found) == ["credit_code"]
-    assert "校验位" in found[0]["message"]
+    assert rules(found) == []
 
 
 def test_art15_another_open_application_in_the_same_round_is_refused():

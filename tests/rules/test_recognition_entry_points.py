@@ -56,10 +56,13 @@ def test_checks_use_the_measures_defaults_when_no_dmn_thresholds_are_given():
     assert out["check_summary"]["failed_rules"] == ["7.1c"]  # 150 万元 < 200 for an enterprise
 
 
-def test_checks_use_the_relaxed_defaults_for_a_public_institution():
+def test_checks_use_the_relaxed_defaults_for_a_public_institution_only_with_7R_confirmed():
     out = get_handler("art7_art8_checks")(application(unit_nature="public_institution"), ctx())
+    assert out["check_summary"]["failed_rules"] == ["7.1c"]  # 7.R not confirmed: enterprise column
+    assert "7.R" in out["check_summary"]["pending_judgment"]
+    out = get_handler("art7_art8_checks")(application(unit_nature="public_institution", relaxed_confirmed=True),
+                                          ctx())
     assert out["check_summary"]["eligible"] is True
-    assert "7.relaxed" in out["check_summary"]["pending_judgment"]
 
 
 def test_checks_use_the_thresholds_of_the_dmn_decision():
@@ -99,12 +102,13 @@ def test_eligibility_ignores_the_current_application():
     assert out == {"eligible": True, "eligibility_reasons": []}
 
 
-def test_eligibility_of_an_invalid_credit_code_is_refused_without_raising():
-    lookups = FakeLookups({})
+def test_eligibility_of_a_malformed_credit_code_is_no_art15_result():
+    # a malformed code is refused at form entry; eligibility does not turn it into an Art. 15 reason
+    lookups = FakeLookups({"applications_of": [], "register_entries_of": []})
     out = get_handler("check_eligibility")({"credit_code": "123", "round_id": "2024"}, ctx(lookups))
-    assert out["eligible"] is False and out["eligibility_reasons"][0]["rule"] == "credit_code"
+    assert out == {"eligible": True, "eligibility_reasons": []}
     out = get_handler("check_eligibility")({"round_id": "2024"}, ctx(lookups))
-    assert out["eligible"] is False
+    assert out == {"eligible": True, "eligibility_reasons": []}
 
 
 def test_eligibility_without_a_round_is_a_process_error():

@@ -75,16 +75,22 @@ def _summary(failed: list[str]) -> dict[str, Any]:
 
 def test_assess_submission_collects_reasons_with_articles():
     data = {"eligibility_reasons": [{"rule": "banned", "article": "第二十一条", "message": "禁止"}],
-            "check_results": [{"rule": "7.1c", "article": "第七条(一)", "passed": False, "message": "资产不足"},
-                              {"rule": "8", "article": "第八条", "passed": False, "message": "无功能"}],
+            "check_results": [{"rule": "7.1c", "article": "第七条(一)", "passed": False, "message": "资产不足",
+                               "kind": "computed"},
+                              {"rule": "8", "article": "第八条", "passed": False, "message": "无功能",
+                               "kind": "computed"}],
             "check_summary": _summary(["7.1c", "8"]), "submission_deadline": "2026-12-31"}
     out = assess_submission(data, ctx())
+    # the Art. 21 bar ends the application; the computed Art. 7/8 failures go to the county flagged
     assert out["qualified"] is False
-    assert [(r["rule"], r["article"]) for r in out["ineligible_reasons"]] == [
-        ("banned", "第二十一条"), ("7.1c", "第七条(一)"), ("8", "第八条")]
-    out = assess_submission({"check_results": [], "check_summary": _summary([]),
-                             "submission_deadline": "2026-12-31"}, ctx())
+    assert [(r["rule"], r["article"]) for r in out["ineligible_reasons"]] == [("banned", "第二十一条")]
+    assert [(r["rule"], r["article"]) for r in out["flagged_rules"]] == [("7.1c", "第七条(一)"), ("8", "第八条")]
+    assert out["decline_reasons"] == out["flagged_rules"]
+    assert "第七条(一) 7.1c：资产不足" in out["county_opinion"]
+    data = {"check_results": data["check_results"], "submission_deadline": "2026-12-31"}
+    out = assess_submission(data, ctx())
     assert out["qualified"] is True and out["submitted_at"] == NOW.isoformat()
+    assert [r["rule"] for r in out["flagged_rules"]] == ["7.1c", "8"]
 
 
 @pytest.mark.parametrize(("deadline", "closed"), [("2026-10-10", False), ("2026-10-09", True)])

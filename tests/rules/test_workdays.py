@@ -98,12 +98,13 @@ def test_year_from_chinese_calendar_2026() -> None:
 # --- 2026 National Day / Mid-Autumn ----------------------------------------------------------
 
 
-def test_publicity_from_monday_2026_09_28(cal: WorkingCalendar) -> None:
-    # Art. 13: day 1 = 09-28 (Mon), 2 = 09-29, 3 = 09-30, 10-01..07 off, 4 = 10-08, 5 = 10-09 (Fri).
+def test_art13_publicity_from_monday_2026_09_28_does_not_count_the_start_day(cal: WorkingCalendar) -> None:
+    # Art. 13 with 民法典 第二百零一条: the publication day is not counted; 1 = 09-29, 2 = 09-30,
+    # 10-01..07 off, 3 = 10-08, 4 = 10-09, 5 = Sat 10-10 (a swapped working day).
     dl = cal.end_of_nth_working_day(D(2026, 9, 28), 5)
-    assert dl.date == D(2026, 10, 9)
+    assert dl.date == D(2026, 10, 10)
     assert dl.at is not None
-    assert dl.at.isoformat() == "2026-10-09T23:59:59+08:00"
+    assert dl.at.isoformat() == "2026-10-10T23:59:59+08:00"
     assert dl.at.utcoffset() == timedelta(hours=8)
     assert (dl.at.hour, dl.at.minute, dl.at.second) == (23, 59, 59)
     assert dl.provisional is False and dl.unknown_years == ()
@@ -111,9 +112,9 @@ def test_publicity_from_monday_2026_09_28(cal: WorkingCalendar) -> None:
 
 
 def test_publicity_counts_swapped_saturday_2026_10_10(cal: WorkingCalendar) -> None:
-    # Starting Wed 09-30: 09-30, 10-08, 10-09, Sat 10-10 (调休上班), Mon 10-12.
+    # Published Wed 09-30 (not counted): 10-08, 10-09, Sat 10-10 (调休上班), Mon 10-12, Tue 10-13.
     dl = cal.end_of_nth_working_day(D(2026, 9, 30), 5)
-    assert dl.date == D(2026, 10, 12)
+    assert dl.date == D(2026, 10, 13)
     # Published on a holiday: day 1 is the next working day (10-08) → 10-08, 09, 10, 12, 13.
     assert cal.end_of_nth_working_day(D(2026, 10, 3), 5).date == D(2026, 10, 13)
 
@@ -151,12 +152,12 @@ def test_spring_festival_2026(cal: WorkingCalendar) -> None:
     assert cal.is_working_day(D(2026, 2, 14))  # Saturday, 调休上班
     assert cal.is_working_day(D(2026, 2, 28))  # Saturday, 调休上班
     assert not any(cal.is_working_day(d) for d in _days(D(2026, 2, 15), D(2026, 2, 23)))
-    # Publicity from Thu 02-12: 02-12, 02-13, Sat 02-14, (15–23 off), Tue 02-24, Wed 02-25.
+    # Publicity published Thu 02-12 (not counted): 02-13, Sat 02-14, (15–23 off), 02-24, 02-25, 02-26.
     dl = cal.end_of_nth_working_day(D(2026, 2, 12), 5)
-    assert dl.date == D(2026, 2, 25)
-    assert dl.at is not None and dl.at.isoformat() == "2026-02-25T23:59:59+08:00"
-    # Publicity from Wed 02-25: 25, 26, 27, Sat 02-28, Mon 03-02.
-    assert cal.end_of_nth_working_day(D(2026, 2, 25), 5).date == D(2026, 3, 2)
+    assert dl.date == D(2026, 2, 26)
+    assert dl.at is not None and dl.at.isoformat() == "2026-02-26T23:59:59+08:00"
+    # Published Wed 02-25: 26, 27, Sat 02-28, Mon 03-02, Tue 03-03.
+    assert cal.end_of_nth_working_day(D(2026, 2, 25), 5).date == D(2026, 3, 3)
     # From Fri 02-13, start not counted: Sat 02-14, then 02-24.
     assert cal.add_working_days(D(2026, 2, 13), 2).date == D(2026, 2, 24)
 
@@ -166,19 +167,20 @@ def test_spring_festival_2026(cal: WorkingCalendar) -> None:
 
 def test_publicity_into_unloaded_2027_is_provisional(cal: WorkingCalendar) -> None:
     assert D(2027, 1, 1).weekday() == 4  # Friday
-    # 2027 unknown → Mon–Fri: 12-28, 29, 30, 31, and Fri 2027-01-01 counted as a working day.
+    # 2027 unknown → its provisional calendar: statutory holidays (元旦 Fri 2027-01-01) and weekends
+    # off. Published Mon 12-28 (not counted): 12-29, 30, 31, (Jan 1–3 off), Mon 01-04, Tue 01-05.
     dl = cal.end_of_nth_working_day(D(2026, 12, 28), 5)
-    assert dl.date == D(2027, 1, 1)
+    assert dl.date == D(2027, 1, 5)
     assert dl.provisional is True
     assert dl.unknown_years == (2027,)
     assert dl.calendar_versions == {2026: cal.years[2026].version}
-    assert cal.is_working_day(D(2027, 1, 1))
+    assert not cal.is_working_day(D(2027, 1, 1))  # New Year's Day, known from the statutory rule
 
     y2027 = parse_year_toml(TOML_2027_NEW_YEAR_ONLY, source="2027.toml")
     cal2 = cal.with_year(y2027)
     dl2 = cal2.end_of_nth_working_day(D(2026, 12, 28), 5)
-    assert dl2.date == D(2027, 1, 4)  # one working day later (Mon after the New Year weekend)
-    assert dl2.at is not None and dl2.at.isoformat() == "2027-01-04T23:59:59+08:00"
+    assert dl2.date == D(2027, 1, 5)  # the schedule confirms it
+    assert dl2.at is not None and dl2.at.isoformat() == "2027-01-05T23:59:59+08:00"
     assert dl2.provisional is False and dl2.unknown_years == ()
     assert dl2.calendar_versions == {2026: cal.years[2026].version, 2027: y2027.version}
     # with_year returns a new calendar; the original is unchanged.
@@ -187,11 +189,11 @@ def test_publicity_into_unloaded_2027_is_provisional(cal: WorkingCalendar) -> No
 
 def test_counting_within_a_known_year_is_not_provisional(cal: WorkingCalendar) -> None:
     # Ends 12-31 exactly: 2027 is never examined.
-    dl = cal.end_of_nth_working_day(D(2026, 12, 28), 4)
+    dl = cal.end_of_nth_working_day(D(2026, 12, 28), 3)
     assert dl.date == D(2026, 12, 31) and not dl.provisional
-    # Starting on 12-31 and not counting it: only 2027 is examined.
+    # Starting on 12-31 and not counting it: only 2027 is examined (provisionally: 元旦 is off).
     dl = cal.add_working_days(D(2026, 12, 31), 1)
-    assert dl.date == D(2027, 1, 1) and dl.unknown_years == (2027,) and dl.calendar_versions == {}
+    assert dl.date == D(2027, 1, 4) and dl.unknown_years == (2027,) and dl.calendar_versions == {}
 
 
 def test_long_count_crosses_several_years(cal: WorkingCalendar) -> None:
@@ -430,4 +432,4 @@ def test_deadline_at_uses_given_timezone(cal: WorkingCalendar) -> None:
     from datetime import UTC
 
     dl = cal.end_of_nth_working_day(D(2026, 9, 28), 5, tz=UTC)
-    assert dl.at == datetime(2026, 10, 9, 23, 59, 59, tzinfo=UTC)
+    assert dl.at == datetime(2026, 10, 10, 23, 59, 59, tzinfo=UTC)

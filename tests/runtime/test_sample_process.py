@@ -28,15 +28,15 @@ def test_start_fill_and_county_approve_reach_publicity_timer(api, clock):
     assert detail["state"] == "waiting"
     assert detail["variables"]["score"] == 500.0
     assert [t["element_id"] for t in detail["timers"]] == ["pub_wait"]
-    # 5 working days from Mon 2026-09-28 skip National Day: ends 2026-10-09 23:59:59 CST
-    assert detail["timers"][0]["due_at"].startswith("2026-10-09T15:59:59")
+    # 5 working days after Mon 2026-09-28 (not counted) skip National Day: ends Sat 2026-10-10 23:59:59 CST
+    assert detail["timers"][0]["due_at"].startswith("2026-10-10T15:59:59")
 
 
 def test_timer_fires_when_clock_advances(api, clock):
     inst = _start(api, clock)
     api.as_user("applicant1").complete(api.only_task()["id"], unit_name="X", total_assets_wan=100)
     api.as_user("county-dongchangfu").complete(api.only_task()["id"], decision="approve")
-    r = api.as_user("admin").post("/api/v1/clock", json={"now": "2026-10-10T09:00:00+08:00"})
+    r = api.as_user("admin").post("/api/v1/clock", json={"now": "2026-10-11T09:00:00+08:00"})
     assert r.status_code == 200, r.get_json()
     detail = api.as_user("admin").instance(inst["id"])
     assert detail["state"] == "completed"

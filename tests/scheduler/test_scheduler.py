@@ -59,11 +59,11 @@ def test_timer_behind_an_event_based_gateway_is_found_and_fires(runtime, clock):
     with uow:
         timers = uow.s.scalars(select(Timer).where(Timer.instance_id == inst.id)).all()
     assert [t.element_id for t in timers] == ["timeout"]
-    # 5 working days counting Mon 28 Sep 2026: ends Fri 9 Oct 23:59:59 Beijing time
-    assert timers[0].due_at == datetime(2026, 10, 9, 23, 59, 59, tzinfo=CST)
-    clock.set_state(datetime(2026, 10, 9, 23, 59, 59, tzinfo=CST), timedelta(0))
-    assert poll_once(runtime) == 0  # strictly after its time
-    clock.set_state(datetime(2026, 10, 10, 0, 0, 0, tzinfo=CST), timedelta(0))
+    # 5 working days after Mon 28 Sep 2026 (not counted): ends Sat 10 Oct (调休) 23:59:59 Beijing time
+    assert timers[0].due_at == datetime(2026, 10, 10, 23, 59, 59, tzinfo=CST)
+    clock.set_state(datetime(2026, 10, 10, 23, 59, 58, tzinfo=CST), timedelta(0))
+    assert poll_once(runtime) == 0  # not before its time
+    clock.set_state(datetime(2026, 10, 11, 0, 0, 0, tzinfo=CST), timedelta(0))
     assert poll_once(runtime) == 1
     assert states(runtime, [inst.id]) == {inst.id: "completed"}
 

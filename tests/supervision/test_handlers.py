@@ -20,12 +20,14 @@ def test_quarter_keys_and_reporting_quarter():
     assert sv.report_business_key("X", 2026, 4) == "QR-X-2026Q4"
 
 
-def test_who_must_report():
-    # granted during the quarter: reports on it; expired before the report starts: does not
+def test_art19_who_must_report_the_last_partial_quarter_included():
+    # granted during the quarter: reports on it
     assert sv.must_report("2026-09-28", "2029-09-28", "recognised", 2026, 3, date(2026, 10, 1))
     assert not sv.must_report("2026-10-02", "2029-10-02", "recognised", 2026, 3, date(2026, 10, 1))
     assert sv.must_report("2026-09-28", "2029-09-28", "recognised", 2029, 2, date(2029, 7, 1))
-    assert not sv.must_report("2026-09-28", "2029-09-28", "recognised", 2029, 3, date(2029, 10, 1))
+    # Art. 17/19: valid until 2029-09-28, expired when 2029Q3 is reported on — still reported
+    assert sv.must_report("2026-09-28", "2029-09-28", "expired", 2029, 3, date(2029, 10, 1))
+    assert not sv.must_report("2026-09-28", "2029-09-28", "expired", 2029, 4, date(2030, 1, 1))
     assert not sv.must_report("2026-09-28", "2029-09-28", "revoked", 2027, 1, date(2027, 4, 1))
 
 
@@ -83,5 +85,6 @@ def test_inspection_outcome_and_revocation_data():
 def test_expiry_reminder_window():
     assert not sv.expiry_reminder_due("2029-09-28", "recognised", date(2028, 12, 31))
     assert sv.expiry_reminder_due("2029-09-28", "recognised", date(2029, 1, 1))
-    assert not sv.expiry_reminder_due("2029-09-28", "recognised", date(2029, 9, 28))
+    assert sv.expiry_reminder_due("2029-09-28", "recognised", date(2029, 9, 28))  # the last valid day
+    assert not sv.expiry_reminder_due("2029-09-28", "recognised", date(2029, 9, 29))
     assert not sv.expiry_reminder_due("2029-09-28", "revoked", date(2029, 3, 1))

@@ -93,12 +93,15 @@ def test_twelve_quarters_on_time_q4_extras_aggregates_and_expiry(sup, api):
     assert len([t for t in _notifications(sup.rt, kind="due_soon") if "到期" in t[2]]) == len(mine)  # once
     assert eligibility_reasons(code, 99, date(2029, 3, 1), [], _register_rows(sup.rt, code)) == []
 
-    # on the expiry date the entry becomes expired; no report afterwards
-    out = sup.at("2029-09-28")
+    # Art. 17: 2029-09-28 is the validity's last day (register page and expiry job agree); expired the day
+    # after, and the last partial quarter (1 Jul – 28 Sep 2029) is still reported (Art. 19)
+    assert sup.at("2029-09-28")["expired"] == []
+    out = sup.at("2029-09-29")
     assert out["expired"] == [e.id]
     assert _register_rows(sup.rt, code)[0]["status"] == "expired"
     out = sup.at("2029-10-01")
-    assert out["started"] == []
+    assert out["started"] == [f"QR-{code}-2029Q3", "CA-dongchangfu-2029Q3"]
+    assert sup.at("2030-01-01")["started"] == []
 
 
 def test_late_report_chased_then_accepted_and_overdue_list(sup, api):

@@ -183,5 +183,8 @@ def test_recognition_pages_screenshots(open_session, api, runtime):
     officer.page.wait_for_selector("table.checks")
     assert officer.page.locator("button[name=county_decision]").count() == 2
     officer.shot("recognition-county-review")
-    officer.page.click("button[name=county_decision][value=recommend]")
-    assert "必填" in officer.page.get_by_test_id("error-county_opinion").inner_text()
+    # Art. 10: declining takes one step — the survey table (not needed to decline) does not hold it up
+    officer.page.fill("[name=county_opinion]", "经核查，服务业绩与申报不符，不予推荐。")
+    officer.page.click("button[name=county_decision][value=decline]")
+    officer.page.wait_for_url("**/tasks/mine")
+    assert "已提交" in officer.page.content()

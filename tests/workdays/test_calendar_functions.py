@@ -20,10 +20,11 @@ def base() -> wd.WorkingCalendar:
 
 
 def test_publicity_before_national_day_skips_the_holiday(base):
-    # Art. 13: published Monday 28 Sep (day 1) → 29, 30 Sep, 8, 9 Oct: ends Friday 9 Oct
-    assert calfn.end_of_working_day("2026-09-28", 5) == "2026-10-09T23:59:59+08:00"
-    # published Wednesday 30 Sep: 30 Sep, 8, 9 Oct, Saturday 10 Oct (调休上班), Monday 12 Oct
-    assert calfn.end_of_working_day("2026-09-30", 5) == "2026-10-12T23:59:59+08:00"
+    # Art. 13, 民法典 第二百零一条: published Monday 28 Sep (not counted) → 29, 30 Sep, 8, 9 Oct and
+    # Saturday 10 Oct (调休上班): ends 23:59:59 on 10 Oct
+    assert calfn.end_of_working_day("2026-09-28", 5) == "2026-10-10T23:59:59+08:00"
+    # published Wednesday 30 Sep: 8, 9 Oct, Saturday 10 Oct, Monday 12, Tuesday 13 Oct
+    assert calfn.end_of_working_day("2026-09-30", 5) == "2026-10-13T23:59:59+08:00"
     assert calfn.add_working_days("2026-09-28", 5) == "2026-10-10"
     for day in range(1, 8):
         assert not calfn.is_working_day(date(2026, 10, day))
@@ -35,8 +36,8 @@ def test_publicity_before_national_day_skips_the_holiday(base):
 def test_publicity_over_spring_festival_2026_counts_swapped_saturdays(base):
     assert calfn.is_working_day("2026-02-14") and calfn.is_working_day("2026-02-28")  # Saturdays worked
     assert not any(calfn.is_working_day(date(2026, 2, d)) for d in range(15, 24))
-    # Thu 12 Feb (1), Fri 13 (2), Sat 14 (3), Tue 24 (4), Wed 25 (5)
-    assert calfn.end_of_working_day("2026-02-12", 5) == "2026-02-25T23:59:59+08:00"
+    # published Thu 12 Feb (not counted): Fri 13 (1), Sat 14 (2), Tue 24 (3), Wed 25 (4), Thu 26 (5)
+    assert calfn.end_of_working_day("2026-02-12", 5) == "2026-02-26T23:59:59+08:00"
     # started on the holiday: day 1 is the next working day (Tue 24 Feb)
     assert calfn.end_of_working_day("2026-02-16", 5) == "2026-02-28T23:59:59+08:00"
     assert calfn.add_working_days("2026-02-13", 1) == "2026-02-14"
@@ -44,14 +45,15 @@ def test_publicity_over_spring_festival_2026_counts_swapped_saturdays(base):
 
 def test_publicity_into_unpublished_2027_is_provisional_until_loaded(base):
     info = calfn.deadline_info("2026-12-28", 5)
-    assert info["date"] == "2027-01-01" and info["provisional"] and info["unknown_years"] == [2027]
+    # provisional 2027: 元旦 (Fri 1 Jan) is a statutory holiday → 29, 30, 31 Dec, Mon 4, Tue 5 Jan
+    assert info["date"] == "2027-01-05" and info["provisional"] and info["unknown_years"] == [2027]
     assert set(info["calendar_versions"]) == {"2026"}
     assert calfn.is_provisional("2026-12-28", 5) and not calfn.is_provisional("2026-12-21", 5)
     calfn.set_calendar(base.with_year(wd.parse_year_toml(CAL_2027.read_text(encoding="utf-8"))))
     info = calfn.deadline_info("2026-12-28", 5)
-    assert info["date"] == "2027-01-04" and not info["provisional"]
+    assert info["date"] == "2027-01-05" and not info["provisional"]
     assert set(info["calendar_versions"]) == {"2026", "2027"}
-    assert calfn.end_of_working_day("2027-01-08", 2) == "2027-01-09T23:59:59+08:00"  # swapped Saturday
+    assert calfn.end_of_working_day("2027-01-08", 1) == "2027-01-09T23:59:59+08:00"  # swapped Saturday
 
 
 def test_zero_and_next_working_day(base):
@@ -95,7 +97,7 @@ def test_end_of_day_of_added_working_days_is_a_tracked_rule(base):
     log = calfn.ComputationLog()
     h = calfn.calendar_helpers(log)
     value = h["end_of_day"](h["add_working_days"]("2026-12-28", 5))
-    assert value == "2027-01-04T23:59:59+08:00"
+    assert value == "2027-01-05T23:59:59+08:00"  # 元旦 2027 known provisionally
     noted = log.by_value[value]
     assert (noted.rule, noted.start.isoformat(), noted.n, noted.deadline.provisional) == (
         "end_of_added_working_days", "2026-12-28", 5, True)

@@ -39,9 +39,10 @@ def _rows(runtime, iid):  # type: ignore[no-untyped-def]
 def test_publicity_into_2027_is_provisional_then_recomputed_when_2027_is_loaded(api, clock, runtime):
     iid = _start_publicity(api, clock)
     timers, tasks, deadlines = _rows(runtime, iid)
-    # Mon–Fri in unknown 2027: 28, 29, 30, 31 Dec, Fri 1 Jan 2027
-    assert timers[0].due_at == datetime(2027, 1, 1, 23, 59, 59, tzinfo=CST)
-    assert tasks[0].due_at == datetime(2027, 1, 4, 23, 59, 59, tzinfo=CST)  # add_working_days(28 Dec, 5)
+    # unknown 2027 counted on its statutory holidays (元旦 Fri 1 Jan off), the start day not counted:
+    # 29, 30, 31 Dec, Mon 4, Tue 5 Jan 2027
+    assert timers[0].due_at == datetime(2027, 1, 5, 23, 59, 59, tzinfo=CST)
+    assert tasks[0].due_at == datetime(2027, 1, 5, 23, 59, 59, tzinfo=CST)  # add_working_days(28 Dec, 5)
     assert deadlines["timer"].provisional and deadlines["timer"].unknown_years == [2027]
     assert deadlines["timer"].calendar_versions == {"2026": calfn.base_calendar().years[2026].version}
     assert deadlines["task"].provisional and deadlines["task"].rule == "add_working_days"
@@ -59,11 +60,13 @@ def test_publicity_into_2027_is_provisional_then_recomputed_when_2027_is_loaded(
     assert r.status_code == 201, r.get_json()
     body = r.get_json()
     assert body["year"] == 2027 and body["previous_version"] is None
-    assert {(x["element_id"], x["old"][:10], x["new"][:10]) for x in body["recomputed"]} == {
-        ("pub_wait", "2027-01-01", "2027-01-04"), ("check", "2027-01-04", "2027-01-05")}
+    # the published schedule confirms the provisional count (元旦 1–3 Jan): same dates, no longer provisional
+    assert {(x["element_id"], x["old"][:10], x["new"][:10], x["old_provisional"], x["provisional"])
+            for x in body["recomputed"]} == {("pub_wait", "2027-01-05", "2027-01-05", True, False),
+                                             ("check", "2027-01-05", "2027-01-05", True, False)}
 
     timers, tasks, deadlines = _rows(runtime, iid)
-    assert timers[0].due_at == datetime(2027, 1, 4, 23, 59, 59, tzinfo=CST)
+    assert timers[0].due_at == datetime(2027, 1, 5, 23, 59, 59, tzinfo=CST)
     assert tasks[0].due_at == datetime(2027, 1, 5, 23, 59, 59, tzinfo=CST)
     for d in deadlines.values():
         assert not d.provisional and d.unknown_years == [] and set(d.calendar_versions) == {"2026", "2027"}
@@ -76,11 +79,11 @@ def test_publicity_into_2027_is_provisional_then_recomputed_when_2027_is_loaded(
         assert len(audits) == 2 and all(a.instance_id == iid and a.actor == "admin" for a in audits)
         loaded = uow.s.scalars(select(HolidayYear)).one()
         assert (loaded.year, loaded.loaded_by, loaded.source) == (2027, "admin", "2027.toml")
-    # the timer fires at its recomputed time, not the provisional one
-    clock.set_state(datetime(2027, 1, 2, 9, 0, tzinfo=CST), timedelta(0))
+    # the timer fires at the end of its last day
+    clock.set_state(datetime(2027, 1, 5, 23, 0, tzinfo=CST), timedelta(0))
     fire_due(runtime.uow())  # what the scheduler does
     assert api.as_user("admin").instance(iid)["timers"] != []
-    clock.set_state(datetime(2027, 1, 5, 0, 0, 1, tzinfo=CST), timedelta(0))
+    clock.set_state(datetime(2027, 1, 6, 0, 0, 1, tzinfo=CST), timedelta(0))
     fire_due(runtime.uow())
     assert api.as_user("admin").instance(iid)["timers"] == []
 
@@ -89,9 +92,9 @@ def test_deadline_closes_when_its_timer_fires_and_records_calendar_versions(api,
     iid = _start_publicity(api, clock, datetime(2026, 9, 28, 9, 0, tzinfo=CST))
     _, _, deadlines = _rows(runtime, iid)
     d = deadlines["timer"]
-    assert d.value == "2026-10-09T23:59:59+08:00" and not d.provisional and d.open
+    assert d.value == "2026-10-10T23:59:59+08:00" and not d.provisional and d.open
     assert d.start.isoformat() == "2026-09-28" and d.n == 5 and d.rule == "end_of_working_day"
-    r = api.as_user("admin").post("/api/v1/clock", json={"now": "2026-10-10T09:00:00+08:00"})
+    r = api.as_user("admin").post("/api/v1/clock", json={"now": "2026-10-11T09:00:00+08:00"})
     assert r.status_code == 200
     _, _, deadlines = _rows(runtime, iid)
     assert not deadlines["timer"].open and deadlines["timer"].closed_at is not None
@@ -131,7 +134,7 @@ def test_add_working_days_endpoint(api):
     assert r.status_code == 200
     assert r.get_json()["date"] == "2026-10-10" and r.get_json()["provisional"] is False
     r = api.get("/api/v1/calendar/add-working-days?start=2026-12-28&n=5&rule=end_of_working_day")
-    assert r.get_json()["at"] == "2027-01-01T23:59:59+08:00" and r.get_json()["provisional"] is True
+    assert r.get_json()["at"] == "2027-01-05T23:59:59+08:00" and r.get_json()["provisional"] is True
     assert api.get("/api/v1/calendar/add-working-days?start=2026-13-01&n=5").status_code == 422
     assert api.get("/api/v1/calendar/add-working-days?start=2026-12-01&n=x").status_code == 422
 
@@ -142,14 +145,14 @@ def test_cli_add_working_days_and_load(app, runtime):
     assert r.exit_code == 0, r.output
     assert r.output.strip().splitlines()[-1] == "2026-10-10"
     r = runner.invoke(args=["calendar", "add-working-days", "2026-12-28", "5"])
-    assert r.output.strip().splitlines()[-1] == "2027-01-04 provisional"
+    assert r.output.strip().splitlines()[-1] == "2027-01-05 provisional"
     r = runner.invoke(args=["calendar", "load", str(CAL_2027), "--by", "ops"])
     assert r.exit_code == 0, r.output
     assert "loaded 2027" in r.output
     r = runner.invoke(args=["calendar", "add-working-days", "2026-12-28", "5"])
     assert r.output.strip().splitlines()[-1] == "2027-01-05"
     r = runner.invoke(args=["calendar", "end-of-working-day", "2026-12-28", "5"])
-    assert r.output.strip().splitlines()[-1] == "2027-01-04T23:59:59+08:00"
+    assert r.output.strip().splitlines()[-1] == "2027-01-05T23:59:59+08:00"
     r = runner.invoke(args=["calendar", "years"])
     assert "2027\t" in r.output and "ops" in r.output
 
@@ -174,14 +177,16 @@ def test_deadline_kept_in_a_variable_is_recomputed_with_its_timer(api, clock, ru
     assert r.status_code == 201, r.get_json()
     iid = r.get_json()["id"]
     detail = api.as_user("admin").instance(iid)
-    assert detail["variables"]["publicity_end"] == "2027-01-01T23:59:59+08:00"
+    assert detail["variables"]["publicity_end"] == "2027-01-05T23:59:59+08:00"
     assert [d["element_id"] for d in api.get("/api/v1/calendar/provisional").get_json()["deadlines"]] == ["pub_wait"]
-    r = api.post("/api/v1/calendar/years", json={"toml": CAL_2027.read_text(encoding="utf-8")})
+    # a schedule with a bridging day off on Monday 4 January moves the end by one working day
+    bridged = CAL_2027.read_text(encoding="utf-8").replace('to = "2027-01-03"', 'to = "2027-01-04"')
+    r = api.post("/api/v1/calendar/years", json={"toml": bridged})
     assert r.status_code == 201
     detail = api.instance(iid)
-    assert detail["variables"]["publicity_end"] == "2027-01-04T23:59:59+08:00"
-    assert detail["timers"][0]["due_at"].startswith("2027-01-04T15:59:59")
-    clock.set_state(datetime(2027, 1, 5, 0, 0, 1, tzinfo=CST), td(0))
+    assert detail["variables"]["publicity_end"] == "2027-01-06T23:59:59+08:00"
+    assert detail["timers"][0]["due_at"].startswith("2027-01-06T15:59:59")
+    clock.set_state(datetime(2027, 1, 7, 0, 0, 1, tzinfo=CST), td(0))
     fire_due(runtime.uow())  # what the scheduler does: reading an instance never fires its timers
     assert api.instance(iid)["state"] == "completed"
 
