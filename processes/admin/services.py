@@ -483,8 +483,13 @@ def _plan(uow: UnitOfWork, inst: ProcessInstance, wf: Any, new_parsed: Any) -> t
                            "in the new version")
             return plan, None
         removed.extend(d.removed)
-    if removed:
-        ids = sorted({getattr(t.task_spec, "bpmn_id", None) or t.task_spec.name for t in removed})
+    # elements passed whose tasks the stored state no longer keeps (processes.engine.compact)
+    known = set(new_parsed.spec.task_specs)
+    for sub in new_parsed.subprocess_specs.values():
+        known |= set(sub.task_specs)
+    gone = sorted(b for b in (getattr(wf, "pruned_elements", None) or {}) if b not in known)
+    if removed or gone:
+        ids = sorted({getattr(t.task_spec, "bpmn_id", None) or t.task_spec.name for t in removed} | set(gone))
         plan.reason = ("elements this instance has used or is at were removed or cannot be matched in the new "
                        f"version: {', '.join(ids)}")
         return plan, None
