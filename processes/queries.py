@@ -3,13 +3,15 @@ for lists)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import func, select
 
 from processes import statements as st
-from processes.access import instance_visibility, may_act_on_task, may_view_instance, task_visibility
+from processes.access import instance_visibility, may_act_on_task, may_view_instance, task_arms
 from processes.db import UnitOfWork
 from processes.engine.runtime import instance_variables
 from processes.errors import Forbidden, NotFound
@@ -26,14 +28,47 @@ def task_view(row: TaskIndex) -> dict[str, Any]:
             "created_at": row.created_at.isoformat(), "claimable": row.pool and row.assignee_id is None}
 
 
+# Task lists in due order: undated last, then by id. The indexes of models.TaskIndex have these
+# columns after each arm's equality columns (access.task_arms), so a page is read from the index.
+DUE_ORDER = (TaskIndex.due_at.is_(None), TaskIndex.due_at, TaskIndex.id)
+_EPOCH = datetime(1, 1, 1, tzinfo=UTC)
+
+
+def _due_key(row: TaskIndex) -> tuple[bool, datetime, int]:
+    return row.due_at is None, row.due_at or _EPOCH, row.id
+
+
+def task_page_statements(arms: Sequence[Any], filters: Sequence[Any], want: int) -> list[Any]:
+    """The statements ``task_page`` runs (one per arm; tests/tasks/test_list_plans.py explains them)."""
+    return [select(TaskIndex).where(arm, *filters).order_by(*DUE_ORDER).limit(want) for arm in arms]
+
+
+def task_page(uow: UnitOfWork, arms: Sequence[Any], filters: Sequence[Any], limit: int,
+              offset: int = 0) -> list[TaskIndex]:
+    """One page of the open tasks matching any of the disjoint ``arms`` (and all ``filters``), in
+    due order: each arm reads at most ``offset + limit`` rows in index order; the pages are merged."""
+    if not arms or limit <= 0:
+        return []
+    want = offset + limit
+    rows: list[TaskIndex] = []
+    for stmt in task_page_statements(arms, filters, want):
+        rows.extend(uow.s.scalars(stmt))
+    if len(arms) > 1:
+        rows.sort(key=_due_key)
+    return rows[offset:want]
+
+
+def task_count(uow: UnitOfWork, arms: Sequence[Any], filters: Sequence[Any]) -> int:
+    """How many open tasks match (a count per arm, each on its index)."""
+    return sum(uow.s.scalar(select(func.count()).select_from(TaskIndex).where(arm, *filters)) or 0
+               for arm in arms)
+
+
 def list_tasks(uow: UnitOfWork, user: User, process_key: str | None = None, limit: int = 100,
                offset: int = 0) -> list[dict[str, Any]]:
     with uow:
-        stmt = select(TaskIndex).where(task_visibility(user))
-        if process_key:
-            stmt = stmt.where(TaskIndex.process_key == process_key)
-        stmt = stmt.order_by(TaskIndex.due_at.is_(None), TaskIndex.due_at, TaskIndex.id).limit(limit).offset(offset)
-        return [task_view(r) for r in uow.s.scalars(stmt)]
+        filters = [TaskIndex.process_key == process_key] if process_key else []
+        return [task_view(r) for r in task_page(uow, task_arms(user), filters, limit, offset)]
 
 
 def _spec_of(uow: UnitOfWork, definition: ProcessDefinition, element_id: str) -> Any:

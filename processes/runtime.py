@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,8 @@ class Runtime:
     session_factory: sessionmaker[Session]
     engine: Engine
     clock: clockmod.Clock
+    # users behind tokens and sessions: id → (column values, expiry on the monotonic clock)
+    user_cache: dict[int, tuple[dict[str, Any], float]] = field(default_factory=dict)
 
     def uow(self, readonly: bool = False, on_commit: Callable[[], None] | None = None) -> UnitOfWork:
         """A unit of work; ``readonly`` ones (lists, views, authentication) take no write lock."""

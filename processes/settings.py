@@ -32,6 +32,9 @@ class Settings:
     script_timeout_seconds: float = 1.0
     upload_max_mb: int = 20
     token_max_age_hours: int = 12
+    # how long a process may reuse the user behind a token/session before reading it again: a
+    # deactivation made in another web process applies within this time (services.users.cached_user)
+    auth_cache_seconds: float = 10.0
     instance_path: str = str(ROOT / "instance")
     diagrams_dir: str = str(ROOT / "bpmn-diagrams")
     config_dir: str = str(CONFIG_DIR)

@@ -28,7 +28,7 @@ from processes.lookups import run_lookup
 from processes.models import ProcessDefinition, ProcessInstance, TaskIndex, User
 from processes.services.core import Actor, lock_instance, record, run_engine, save
 from processes.services.deploy import decision_ids, decision_refs, deploy_file, latest_decision_files
-from processes.services.users import hash_password
+from processes.services.users import forget_user, hash_password
 from processes.vocabulary import OPEN_STATES, USER_ROLES, Role
 
 
@@ -143,6 +143,7 @@ def update_user(uow: UnitOfWork, actor: Actor, user_id: int, role: str | None = 
                                                   "after": {"role": u.role, "county": u.county,
                                                             "display_name": u.display_name}})
         uow.commit()
+        forget_user(uow.runtime, u.id)  # this process at once; others within auth_cache_seconds
         return u
 
 
@@ -162,6 +163,7 @@ def set_active(uow: UnitOfWork, actor: Actor, user_id: int, active: bool, reason
         record(uow, actor, "user.activated" if active else "user.deactivated",
                data={"username": u.username, "reason": reason})
         uow.commit()
+        forget_user(uow.runtime, u.id)  # this process at once; others within auth_cache_seconds
         return u
 
 
@@ -175,6 +177,7 @@ def reset_password(uow: UnitOfWork, actor: Actor, user_id: int, password: str) -
         u.auth_version += 1  # ends the user's sessions and API tokens
         record(uow, actor, "user.password_reset", data={"username": u.username})
         uow.commit()
+        forget_user(uow.runtime, u.id)  # this process at once; others within auth_cache_seconds
         return u
 
 

@@ -7,6 +7,7 @@ so a timer created by an earlier one is computed from the right "now".
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -24,6 +25,11 @@ _last_sync = [0.0]
 SYNC_INTERVAL_S = 1.0
 
 
+def clock_sync_due() -> bool:
+    """Whether ``sync_clock`` would read the database now (callers skip opening a unit of work)."""
+    return time.monotonic() - _last_sync[0] >= SYNC_INTERVAL_S
+
+
 def sync_clock(uow: UnitOfWork, force: bool = False) -> None:
     """Adopt the shared demo clock stored in the database (web workers and scheduler agree).
 
@@ -32,9 +38,7 @@ def sync_clock(uow: UnitOfWork, force: bool = False) -> None:
     clock = uow.runtime.clock
     if not isinstance(clock, MovableClock):
         return
-    import time as _time
-
-    mono = _time.monotonic()
+    mono = time.monotonic()
     if not force and mono - _last_sync[0] < SYNC_INTERVAL_S:
         return
     _last_sync[0] = mono
