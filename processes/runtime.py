@@ -16,6 +16,7 @@ from processes.calendar.functions import calendar_helpers
 from processes.db import UnitOfWork, make_engine
 from processes.engine.runtime import Engine
 from processes.settings import Settings
+from processes.storage import Storage, make_storage
 
 
 @dataclass
@@ -27,6 +28,13 @@ class Runtime:
     clock: clockmod.Clock
     # users behind tokens and sessions: id → (column values, expiry on the monotonic clock)
     user_cache: dict[int, tuple[dict[str, Any], float]] = field(default_factory=dict)
+    _storage: Storage | None = field(default=None, repr=False)
+
+    def storage(self) -> Storage:
+        """Where uploads and generated documents live (settings ``storage_backend``), made once."""
+        if self._storage is None:
+            self._storage = make_storage(self.settings)
+        return self._storage
 
     def uow(self, readonly: bool = False, on_commit: Callable[[], None] | None = None) -> UnitOfWork:
         """A unit of work; ``readonly`` ones (lists, views, authentication) take no write lock."""
