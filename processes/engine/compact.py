@@ -29,7 +29,6 @@ from __future__ import annotations
 import base64
 import json
 import zlib
-from copy import deepcopy
 from typing import Any
 from uuid import UUID
 
@@ -273,23 +272,29 @@ def intern_values(dct: dict[str, Any], encode: Any) -> None:
                 ref = seen[text] = str(len(seen))
             data[key] = {REF: ref}
     if seen:
-        table = "{" + ",".join(f'"{ref}":{text}' for text, ref in seen.items()) + "}"
+        table = json.dumps({ref: text for text, ref in seen.items()}, ensure_ascii=False, separators=(",", ":"))
         dct["values_z"] = base64.b64encode(zlib.compress(table.encode("utf-8"), 6)).decode("ascii")
 
 
-def resolve_values(dct: dict[str, Any]) -> None:
-    """Put each referenced value back (a copy per place: tasks must not share mutable data)."""
+def take_values(dct: dict[str, Any]) -> dict[str, str]:
+    """The table of large values of a stored workflow (reference → JSON text), removed from ``dct``.
+    The references stay in place through SpiffWorkflow's restore (cheap: tiny dicts) and are put back
+    afterwards by ``resolve_values``."""
     packed = dct.pop("values_z", None)
     if not packed:
+        return {}
+    table: dict[str, str] = json.loads(zlib.decompress(base64.b64decode(packed)))
+    return table
+
+
+def resolve_values(workflow: Any, table: dict[str, str]) -> None:
+    """Put each referenced value back into the restored workflow: parsed from its text once per place
+    (tasks must not share mutable data; parsing is faster than a deep copy)."""
+    if not table:
         return
-    values = json.loads(zlib.decompress(base64.b64decode(packed)))
-    first: set[str] = set()
-    for data in _data_dicts(dct):
-        for key, value in data.items():
-            if isinstance(value, dict) and len(value) == 1 and REF in value:
-                ref = value[REF]
-                if ref in first:
-                    data[key] = deepcopy(values[ref])
-                else:  # the first place takes the parsed object itself
-                    first.add(ref)
-                    data[key] = values[ref]
+    workflows = [workflow, *getattr(workflow, "subprocesses", {}).values()]
+    for wf in workflows:
+        for data in [wf.data, *(t.data for t in wf.tasks.values())]:
+            for key, value in data.items():
+                if isinstance(value, dict) and len(value) == 1 and REF in value:
+                    data[key] = json.loads(table[value[REF]])

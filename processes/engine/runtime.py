@@ -38,6 +38,7 @@ from processes.engine.compact import (
     intern_values,
     note_subprocess,
     resolve_values,
+    take_values,
     tasks_to_dict,
 )
 from processes.engine.sandbox import SandboxedScriptEngine
@@ -211,8 +212,9 @@ class Engine:
     def load(self, parsed: ParsedDefinition, serialized: str, script_engine: RuntimeScriptEngine) -> BpmnWorkflow:
         dct = json.loads(serialized)
         SERIALIZER.migrate(dct)
-        resolve_values(dct)
+        values = take_values(dct)
         wf = SERIALIZER.registry.restore(dct, spec=parsed.spec, subprocess_specs=parsed.subprocess_specs)
+        resolve_values(wf, values)
         wf.script_engine = script_engine
         return wf
 
