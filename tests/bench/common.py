@@ -118,7 +118,8 @@ def wait_port(port: int, proc: subprocess.Popen[bytes] | None = None, timeout: f
 def server(database_url: str = "", workers: int = 0, instance: str | None = None,
            prepared: bool = False, **extra_env: str) -> Iterator[int]:
     """The app on a free port: werkzeug threaded (``workers=0``, as `make run` without the scheduler)
-    or gunicorn with ``workers`` sync workers (production). Yields the port."""
+    or gunicorn with ``workers`` sync workers (production); its output in ``<instance>/server.log``.
+    Yields the port."""
     instance = instance or tempfile.mkdtemp(prefix="bench-")
     env = app_env(instance, database_url, **extra_env)
     if not prepared:
@@ -129,7 +130,8 @@ def server(database_url: str = "", workers: int = 0, instance: str | None = None
                "warning", "app.wsgi:app"]
     else:
         cmd = [sys.executable, "-m", "app.serve", "--port", str(port), "--no-scheduler"]
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = open(Path(instance) / "server.log", "ab")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=log)
     try:
         wait_port(port, proc)
         yield port
@@ -139,6 +141,7 @@ def server(database_url: str = "", workers: int = 0, instance: str | None = None
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 class Client:

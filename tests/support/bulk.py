@@ -41,6 +41,9 @@ def fill_open_tasks(db: Engine, now: datetime, n: int, county: str = "dongchangf
         for start in range(0, total, 2000):
             s.execute(insert(ProcessInstance), instances[start:start + 2000])
             s.execute(insert(TaskIndex), tasks[start:start + 2000])
+        if db.dialect.name == "postgresql":  # ids given explicitly: move the sequence past them
+            s.execute(text("SELECT setval(pg_get_serial_sequence('process_instance', 'id'), "
+                           "(SELECT max(id) FROM process_instance))"))
         s.commit()
     with db.connect() as conn:
         conn.execute(text("ANALYZE"))
