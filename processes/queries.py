@@ -20,7 +20,8 @@ from processes.models import AuditEntry, ProcessDefinition, ProcessInstance, Tas
 from processes.services.core import definition_by_id, load_for_reading
 
 
-def task_view(row: TaskIndex) -> dict[str, Any]:
+def task_view(row: Any) -> dict[str, Any]:
+    """A task row (ORM object or Core row of ``task_index``) as the API shows it."""
     return {"id": row.task_id, "instance_id": row.instance_id, "element_id": row.element_id, "name": row.name,
             "lane": row.lane, "role": row.role, "county": row.county, "assignee_id": row.assignee_id,
             "candidates": row.candidates, "due_at": row.due_at.isoformat() if row.due_at else None,
@@ -34,25 +35,31 @@ DUE_ORDER = (TaskIndex.due_at.is_(None), TaskIndex.due_at, TaskIndex.id)
 _EPOCH = datetime(1, 1, 1, tzinfo=UTC)
 
 
-def _due_key(row: TaskIndex) -> tuple[bool, datetime, int]:
+def _due_key(row: Any) -> tuple[bool, datetime, int]:
     return row.due_at is None, row.due_at or _EPOCH, row.id
 
 
+_TASK_INDEX: Any = TaskIndex.__table__
+
+
 def task_page_statements(arms: Sequence[Any], filters: Sequence[Any], want: int) -> list[Any]:
-    """The statements ``task_page`` runs (one per arm; tests/tasks/test_list_plans.py explains them)."""
-    return [select(TaskIndex).where(arm, *filters).order_by(*DUE_ORDER).limit(want) for arm in arms]
+    """The statements ``task_page`` runs (one per arm; tests/tasks/test_list_plans.py explains them).
+    Plain rows (SQLAlchemy Core), not ORM objects: a page of 100 is built without 100 identity-mapped
+    objects; rows have the same attributes."""
+    return [select(_TASK_INDEX).where(arm, *filters).order_by(*DUE_ORDER).limit(want) for arm in arms]
 
 
 def task_page(uow: UnitOfWork, arms: Sequence[Any], filters: Sequence[Any], limit: int,
-              offset: int = 0) -> list[TaskIndex]:
+              offset: int = 0) -> list[Any]:
     """One page of the open tasks matching any of the disjoint ``arms`` (and all ``filters``), in
-    due order: each arm reads at most ``offset + limit`` rows in index order; the pages are merged."""
+    due order: each arm reads at most ``offset + limit`` rows in index order; the pages are merged.
+    The rows have the attributes of ``TaskIndex`` (read-only)."""
     if not arms or limit <= 0:
         return []
     want = offset + limit
-    rows: list[TaskIndex] = []
+    rows: list[Any] = []
     for stmt in task_page_statements(arms, filters, want):
-        rows.extend(uow.s.scalars(stmt))
+        rows.extend(uow.s.execute(stmt).all())
     if len(arms) > 1:
         rows.sort(key=_due_key)
     return rows[offset:want]

@@ -57,7 +57,7 @@ def _names(uow: UnitOfWork, ids: set[int | None]) -> dict[int, str]:
     return {u.id: u.display_name or u.username for u in uow.s.scalars(select(User).where(User.id.in_(clean)))}
 
 
-def _task_item(row: TaskIndex, now: datetime, names: dict[int, str], delegated: set[str]) -> dict[str, Any]:
+def _task_item(row: Any, now: datetime, names: dict[int, str], delegated: set[str]) -> dict[str, Any]:
     return {"id": row.task_id, "instance_id": row.instance_id, "element_id": row.element_id, "name": row.name,
             "role": row.role, "county": row.county, "assignee_id": row.assignee_id,
             "assignee": names.get(row.assignee_id) if row.assignee_id else None,

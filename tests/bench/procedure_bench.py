@@ -100,6 +100,9 @@ def main() -> None:
         t_granted = time.perf_counter()
         states = proc.states()
         assert states == {"completed": N}, states
+        sizes = sorted(proc.stored_sizes())
+        line("recognition instance bytes", sizes[-1], "<= 40 KB", ",d",
+             f"largest of {N} finished recognition instances (UTF-8 bytes stored); median {sizes[len(sizes) // 2]:,d}")
         _say(f"recognition: {N} applications decided in {t_decided - t0:.1f} s, publicity timers fired and "
              f"titles granted in {t_granted - t_decided:.1f} s")
         done = Completer(rt)
