@@ -114,6 +114,7 @@ def leadership(rt: Runtime, wait: bool = True, poll: float = 1.0,
         fh.close()
 
 
+WATCH_SECONDS = 0.5  # how often the scheduler looks for timers saved since its last poll
 BATCH_SIZE = 100  # instances fired per poll at most (one transaction each)
 BATCH_SECONDS = 5.0  # and time spent per poll at most; the scheduler polls again at once if more is due
 
@@ -224,6 +225,27 @@ class Scheduler:
             return  # the regular poll comes first
         self._wake_at(at)
 
+    def _watch_timers(self) -> None:
+        """Every ``WATCH_SECONDS``: a timer saved by a web request since the last poll (a short one may
+        fall due before the next poll) gets its own wake-up, so it fires within about this interval
+        instead of up to ``scheduler_poll_seconds`` late. One indexed query."""
+        if self.lost or self._sched is None:
+            return
+        try:
+            due = next_due(self.rt.uow())
+        except Exception:  # noqa: BLE001 - the next poll tries again
+            log.debug("%s: watching timers failed", self.name, exc_info=True)
+            return
+        if due is None:
+            return
+        at = real_time_of(self.rt, due)
+        if at is None:
+            return
+        now = datetime.now(UTC)
+        at = max(at + WAKE_EPSILON, now)
+        if at - now < timedelta(seconds=self.poll_seconds):
+            self._wake_at(at)
+
     def _wake_at(self, at: datetime) -> None:
         sched = self._sched
         if sched is None:
@@ -296,6 +318,8 @@ class Scheduler:
         sched.add_job(self.daily, "interval", seconds=self.poll_seconds, id="supervision-daily", max_instances=1,
                       coalesce=True, next_run_time=now + timedelta(seconds=2), misfire_grace_time=None)
         sched.add_job(self._watch_stop, "interval", seconds=0.25, id="watch-stop", max_instances=1, coalesce=True)
+        sched.add_job(self._watch_timers, "interval", seconds=WATCH_SECONDS, id="watch-timers", max_instances=1,
+                      coalesce=True)
         self.leading.set()
         log.info("%s started (poll every %ss, reminders every %ss)", self.name, self.poll_seconds,
                  self.reminder_seconds)
