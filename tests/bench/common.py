@@ -130,6 +130,7 @@ def server(database_url: str = "", workers: int = 0, instance: str | None = None
                "warning", "app.wsgi:app"]
     else:
         cmd = [sys.executable, "-m", "app.serve", "--port", str(port), "--no-scheduler"]
+    Path(instance).mkdir(parents=True, exist_ok=True)
     log = open(Path(instance) / "server.log", "ab")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=log)
     try:
