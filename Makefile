@@ -59,9 +59,14 @@ lint: $(STAMP)
 	$(BIN)/mypy processes handlers app
 	$(BIN)/lint-imports
 
+# Each benchmark starts what it measures itself (the app as its own process, a fresh SQLite database,
+# a fresh PostgreSQL database on BENCH_PG_URL when a server answers) and prints `name: value (goal ...)`.
 bench: $(STAMP)
-	$(BIN)/python -m tests.bench.timer_latency
 	$(BIN)/python -m tests.bench.http_bench
+	$(BIN)/python -m tests.bench.tasklist_bench
+	$(BIN)/python -m tests.bench.pg_workers_bench
+	$(BIN)/python -m tests.bench.timer_latency
+	$(BIN)/python -m tests.bench.procedure_bench
 	$(BIN)/python -m tests.bench.supervision_bench
 	$(BIN)/python -m tests.bench.sandbox_bench
 	$(BIN)/python -m tests.bench.dossier_bench

@@ -113,7 +113,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("fire-timers")
     def fire_timers_cmd() -> None:
         """Fire every timer that is due now (what the scheduler does on each poll)."""
-        click.echo(f"{fire_due(rt().uow())} instances woken")
+        click.echo(f"{fire_due(rt().uow()).fired} instances woken")
 
     @app.cli.command("scheduler")
     def scheduler_cmd() -> None:

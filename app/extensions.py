@@ -13,9 +13,9 @@ from processes.db import UnitOfWork
 from processes.errors import Unauthorized
 from processes.models import User
 from processes.runtime import Runtime
-from processes.services.clock import sync_clock
+from processes.services.clock import clock_sync_due, sync_clock
 from processes.services.core import Actor
-from processes.services.users import load_user
+from processes.services.users import cached_user
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -77,7 +77,7 @@ def user_from_token(token: str) -> User:
         raise Unauthorized("the token has expired; get a new one at POST /api/v1/auth/token") from None
     except BadSignature:
         raise Unauthorized("the token is not valid") from None
-    user = load_user(ro_uow(), int(payload["uid"]))
+    user = cached_user(runtime(), int(payload["uid"]), ro_uow)
     if user is None or not user.active or user.auth_version != payload.get("v"):
         raise Unauthorized("the token is no longer valid (user deactivated or password changed)")
     return user
@@ -106,7 +106,7 @@ def init_app(app: Flask) -> None:
             uid, version = (int(x) for x in ident.split(":"))
         except ValueError:
             return None
-        user = load_user(ro_uow(), uid)
+        user = cached_user(runtime(), uid, ro_uow)
         if user is None or not user.active or user.auth_version != version:
             return None
         return SessionUser(user)
@@ -115,5 +115,5 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _sync_clock() -> None:
-        if runtime().clock.movable and not request.path.startswith("/static"):
+        if runtime().clock.movable and not request.path.startswith("/static") and clock_sync_due():
             sync_clock(ro_uow())

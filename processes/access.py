@@ -154,6 +154,23 @@ def task_visibility(user: User) -> ColumnElement[bool]:
     return or_(own, pool)
 
 
+def task_arms(user: User) -> list[ColumnElement[bool]]:
+    """``task_visibility`` as disjoint arms, each served in due order by one index (models.TaskIndex):
+    the user's own tasks, and the unassigned tasks of the role (of the user's county, and of no county,
+    for county-scoped roles). A list reads each arm from its index and merges the pages."""
+    if not user.active:
+        return []
+    arms: list[ColumnElement[bool]] = [TaskIndex.assignee_id == user.id]
+    pool = and_(TaskIndex.assignee_id.is_(None), TaskIndex.role == user.role)
+    if user.role in COUNTY_SCOPED:
+        if user.county is not None:
+            arms.append(and_(pool, TaskIndex.county == user.county))
+        arms.append(and_(pool, TaskIndex.county.is_(None)))
+    else:
+        arms.append(pool)
+    return arms
+
+
 def may_hand_over(user: HasRole, holder_id: int | None, user_id: int | None, task_role: str | None) -> bool:
     """转办/委派: staff tasks only, by their holder (an admin may transfer any staff task)."""
     if task_role not in STAFF_ROLES:

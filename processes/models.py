@@ -14,6 +14,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -136,9 +138,15 @@ class TaskIndex(Base):
     process_key: Mapped[str] = mapped_column(String(128))
     business_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # one index per arm of the lists' filter, in the lists' order (due date, undated last, then id):
+    # migration perf01, docs/performance.md
     __table_args__ = (
-        Index("ix_task_index_queue", "role", "county", "assignee_id"),
-        Index("ix_task_index_assignee", "assignee_id"),
+        Index("ix_task_index_own", "assignee_id", text("(due_at IS NULL)"), "due_at", "id",
+              sqlite_where=text("assignee_id IS NOT NULL"), postgresql_where=text("assignee_id IS NOT NULL")),
+        Index("ix_task_index_pool", "role", text("(due_at IS NULL)"), "due_at", "id",
+              sqlite_where=text("assignee_id IS NULL"), postgresql_where=text("assignee_id IS NULL")),
+        Index("ix_task_index_county_pool", "role", "county", text("(due_at IS NULL)"), "due_at", "id",
+              sqlite_where=text("assignee_id IS NULL"), postgresql_where=text("assignee_id IS NULL")),
     )
 
 
@@ -168,6 +176,7 @@ class AuditEntry(Base):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (Index("ix_audit_log_done", "actor_id", "action", "id"),)  # 已办 (done) lists
 
 
 class ClockState(Base):
@@ -178,6 +187,12 @@ class ClockState(Base):
     frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     offset_seconds: Mapped[float] = mapped_column(default=0.0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # a move in progress (services.clock): where it goes, frozen there or not, timers fired so far,
+    # who asked; the scheduler continues it in batches
+    move_target: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    move_frozen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    move_fired: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    move_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class DecisionFile(Base):

@@ -3,13 +3,15 @@ for lists)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import func, select
 
 from processes import statements as st
-from processes.access import instance_visibility, may_act_on_task, may_view_instance, task_visibility
+from processes.access import instance_visibility, may_act_on_task, may_view_instance, task_arms
 from processes.calendar.deadlines import provisional_ids
 from processes.calendar.models import Deadline
 from processes.db import UnitOfWork
@@ -23,9 +25,10 @@ from processes.services.core import definition_by_id, load_for_reading
 from processes.tasks.complete import form_context
 
 
-def task_view(row: TaskIndex, provisional: set[str] | None = None) -> dict[str, Any]:
-    """``due_provisional``: the due date was counted in a year whose schedule is not loaded
-    (docs/DOMAIN.md §6, marked wherever it is shown); recomputed when the year is loaded."""
+def task_view(row: Any, provisional: set[str] | None = None) -> dict[str, Any]:
+    """A task row (ORM object or Core row of ``task_index``) as the API shows it. ``due_provisional``:
+    the due date was counted in a year whose schedule is not loaded (docs/DOMAIN.md §6, marked
+    wherever it is shown); recomputed when the year is loaded."""
     return {"due_provisional": row.task_id in (provisional or set()),
             "id": row.task_id, "instance_id": row.instance_id, "element_id": row.element_id, "name": row.name,
             "lane": row.lane, "role": row.role, "county": row.county, "assignee_id": row.assignee_id,
@@ -34,14 +37,53 @@ def task_view(row: TaskIndex, provisional: set[str] | None = None) -> dict[str, 
             "created_at": row.created_at.isoformat(), "claimable": row.pool and row.assignee_id is None}
 
 
+# Task lists in due order: undated last, then by id. The indexes of models.TaskIndex have these
+# columns after each arm's equality columns (access.task_arms), so a page is read from the index.
+DUE_ORDER = (TaskIndex.due_at.is_(None), TaskIndex.due_at, TaskIndex.id)
+_EPOCH = datetime(1, 1, 1, tzinfo=UTC)
+
+
+def _due_key(row: Any) -> tuple[bool, datetime, int]:
+    return row.due_at is None, row.due_at or _EPOCH, row.id
+
+
+_TASK_INDEX: Any = TaskIndex.__table__
+
+
+def task_page_statements(arms: Sequence[Any], filters: Sequence[Any], want: int) -> list[Any]:
+    """The statements ``task_page`` runs (one per arm; tests/tasks/test_list_plans.py explains them).
+    Plain rows (SQLAlchemy Core), not ORM objects: a page of 100 is built without 100 identity-mapped
+    objects; rows have the same attributes."""
+    return [select(_TASK_INDEX).where(arm, *filters).order_by(*DUE_ORDER).limit(want) for arm in arms]
+
+
+def task_page(uow: UnitOfWork, arms: Sequence[Any], filters: Sequence[Any], limit: int,
+              offset: int = 0) -> list[Any]:
+    """One page of the open tasks matching any of the disjoint ``arms`` (and all ``filters``), in
+    due order: each arm reads at most ``offset + limit`` rows in index order; the pages are merged.
+    The rows have the attributes of ``TaskIndex`` (read-only)."""
+    if not arms or limit <= 0:
+        return []
+    want = offset + limit
+    rows: list[Any] = []
+    for stmt in task_page_statements(arms, filters, want):
+        rows.extend(uow.s.execute(stmt).all())
+    if len(arms) > 1:
+        rows.sort(key=_due_key)
+    return rows[offset:want]
+
+
+def task_count(uow: UnitOfWork, arms: Sequence[Any], filters: Sequence[Any]) -> int:
+    """How many open tasks match (a count per arm, each on its index)."""
+    return sum(uow.s.scalar(select(func.count()).select_from(TaskIndex).where(arm, *filters)) or 0
+               for arm in arms)
+
+
 def list_tasks(uow: UnitOfWork, user: User, process_key: str | None = None, limit: int = 100,
                offset: int = 0) -> list[dict[str, Any]]:
     with uow:
-        stmt = select(TaskIndex).where(task_visibility(user))
-        if process_key:
-            stmt = stmt.where(TaskIndex.process_key == process_key)
-        stmt = stmt.order_by(TaskIndex.due_at.is_(None), TaskIndex.due_at, TaskIndex.id).limit(limit).offset(offset)
-        rows = uow.s.scalars(stmt).all()
+        filters = [TaskIndex.process_key == process_key] if process_key else []
+        rows = task_page(uow, task_arms(user), filters, limit, offset)
         provisional = provisional_ids(uow, "task", [r.task_id for r in rows if r.due_at is not None])
         return [task_view(r, provisional) for r in rows]
 

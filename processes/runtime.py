@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -16,6 +16,7 @@ from processes.calendar.functions import calendar_helpers
 from processes.db import UnitOfWork, make_engine
 from processes.engine.runtime import Engine
 from processes.settings import Settings
+from processes.storage import Storage, make_storage
 
 
 @dataclass
@@ -25,6 +26,15 @@ class Runtime:
     session_factory: sessionmaker[Session]
     engine: Engine
     clock: clockmod.Clock
+    # users behind tokens and sessions: id → (column values, expiry on the monotonic clock)
+    user_cache: dict[int, tuple[dict[str, Any], float]] = field(default_factory=dict)
+    _storage: Storage | None = field(default=None, repr=False)
+
+    def storage(self) -> Storage:
+        """Where uploads and generated documents live (settings ``storage_backend``), made once."""
+        if self._storage is None:
+            self._storage = make_storage(self.settings)
+        return self._storage
 
     def uow(self, readonly: bool = False, on_commit: Callable[[], None] | None = None) -> UnitOfWork:
         """A unit of work; ``readonly`` ones (lists, views, authentication) take no write lock."""

@@ -48,8 +48,8 @@ from sqlalchemy import Connection, exc, text
 
 from processes.clock import MovableClock
 from processes.runtime import Runtime
-from processes.services.clock import sync_clock
-from processes.services.timers import fire_due, next_due
+from processes.services.clock import continue_move, sync_clock
+from processes.services.timers import fire_batch, next_due
 
 log = logging.getLogger("scheduler")
 ADVISORY_KEY = 7_150_116
@@ -214,10 +214,31 @@ def leadership(rt: Runtime, wait: bool = True, poll: float = 1.0, stop: threadin
         fh.close()
 
 
-def poll_once(rt: Runtime) -> int:
-    """Fire everything due now (one transaction per instance). Returns instances woken."""
+WATCH_SECONDS = 0.5  # how often the scheduler looks for timers saved since its last poll
+BATCH_SIZE = 100  # instances fired per poll at most (one transaction each)
+BATCH_SECONDS = 5.0  # and time spent per poll at most; the scheduler polls again at once if more is due
+
+
+def poll_batch(rt: Runtime) -> tuple[int, bool]:
+    """One bounded step: the clock move in progress (if any), then a batch of what is due now.
+    Returns (instances woken, whether more is due)."""
     sync_clock(rt.uow(), force=True)
-    return fire_due(rt.uow())
+    deadline = time.monotonic() + BATCH_SECONDS
+    move = continue_move(rt.uow(), budget_s=BATCH_SECONDS)
+    if not move.done:
+        return move.fired_now, True
+    batch = fire_batch(rt.uow(), max_instances=BATCH_SIZE, deadline=deadline)
+    return move.fired_now + batch.fired, batch.more
+
+
+def poll_once(rt: Runtime) -> int:
+    """Fire everything due now, batch after batch (one transaction per instance). Returns instances woken."""
+    total = 0
+    while True:
+        n, more = poll_batch(rt)
+        total += n
+        if not more:
+            return total
 
 
 def real_time_of(rt: Runtime, due: datetime) -> datetime | None:
@@ -286,14 +307,17 @@ class Scheduler:
                 self._shutdown()
                 return 0
             try:
-                n = poll_once(self.rt)
+                n, more = poll_batch(self.rt)
             except Exception as error:  # noqa: BLE001 - keep polling; the failure is in the log
                 self._job_failed("timer poll", error)
                 return 0
             self.fired += n
             if n:
                 log.info("%s: fired timers on %d instances", self.name, n)
-            self._schedule_wake_up()
+            if more:  # a backlog or a clock move: the next batch at once (a job of its own each time)
+                self._wake_at(datetime.now(UTC))
+            else:
+                self._schedule_wake_up()
             return n
 
     def _schedule_wake_up(self) -> None:
@@ -313,6 +337,33 @@ class Scheduler:
         at = at + WAKE_EPSILON
         if at - datetime.now(UTC) >= timedelta(seconds=self.poll_seconds):
             return  # the regular poll comes first
+        self._wake_at(at)
+
+    def _watch_timers(self) -> None:
+        """Every ``WATCH_SECONDS``: a timer saved by a web request since the last poll (a short one may
+        fall due before the next poll) gets its own wake-up, so it fires within about this interval
+        instead of up to ``scheduler_poll_seconds`` late. One indexed query."""
+        if self.lost or self._sched is None:
+            return
+        try:
+            due = next_due(self.rt.uow())
+        except Exception:  # noqa: BLE001 - the next poll tries again
+            log.debug("%s: watching timers failed", self.name, exc_info=True)
+            return
+        if due is None:
+            return
+        at = real_time_of(self.rt, due)
+        if at is None:
+            return
+        now = datetime.now(UTC)
+        at = max(at + WAKE_EPSILON, now)
+        if at - now < timedelta(seconds=self.poll_seconds):
+            self._wake_at(at)
+
+    def _wake_at(self, at: datetime) -> None:
+        sched = self._sched
+        if sched is None:
+            return
         try:
             sched.add_job(self.poll, "date", run_date=at, id="wake-up", replace_existing=True,
                           misfire_grace_time=None)
@@ -392,6 +443,8 @@ class Scheduler:
         sched.add_job(self.daily, "interval", seconds=self.poll_seconds, id="supervision-daily", max_instances=1,
                       coalesce=True, next_run_time=now + timedelta(seconds=2), misfire_grace_time=None)
         sched.add_job(self._watch_stop, "interval", seconds=0.25, id="watch-stop", max_instances=1, coalesce=True)
+        sched.add_job(self._watch_timers, "interval", seconds=WATCH_SECONDS, id="watch-timers", max_instances=1,
+                      coalesce=True)
         self.leading.set()
         log.info("%s started (poll every %ss, reminders every %ss)", self.name, self.poll_seconds,
                  self.reminder_seconds)

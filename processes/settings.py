@@ -32,6 +32,18 @@ class Settings:
     script_timeout_seconds: float = 1.0
     upload_max_mb: int = 20
     token_max_age_hours: int = 12
+    # how long a process may reuse the user behind a token/session before reading it again: a
+    # deactivation made in another web process applies within this time (services.users.cached_user)
+    auth_cache_seconds: float = 10.0
+    # how long a clock-move request works on the move before it returns its progress (the scheduler
+    # does the rest in batches): services.clock.request_move
+    clock_request_budget_seconds: float = 1.0
+    # uploads and generated documents: "file" (under instance_path) or "s3" (any S3-compatible store,
+    # shared by several web hosts; credentials from the environment): processes/storage.py
+    storage_backend: str = "file"
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_prefix: str = ""
     instance_path: str = str(ROOT / "instance")
     diagrams_dir: str = str(ROOT / "bpmn-diagrams")
     config_dir: str = str(CONFIG_DIR)

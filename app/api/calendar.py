@@ -109,6 +109,7 @@ def get_clock():
 def set_clock():
     body = json_body()
     actor = actor_of(current_actor_user())
+    budget = runtime().settings.clock_request_budget_seconds
     if "now" in body:
         try:
             target = datetime.fromisoformat(str(body["now"]))
@@ -116,9 +117,16 @@ def set_clock():
             raise Invalid("now must be an ISO date-time", [{"field": "now", "message": "应为 ISO 时间"}]) from None
         if target.tzinfo is None:
             target = target.replace(tzinfo=CST)
-        new = clock_svc.set_clock(uow(), actor, target)
+        move = clock_svc.request_move(uow(), actor, target, budget_s=budget)
     elif "advance" in body:
-        new = clock_svc.advance_clock(uow(), actor, clock_svc.parse_duration(str(body["advance"])))
+        move = clock_svc.request_advance(uow(), actor, clock_svc.parse_duration(str(body["advance"])), budget)
     else:
         raise Invalid("give 'now' or 'advance'", [{"field": "now", "message": "必填其一"}])
-    return jsonify({"now": new.isoformat(), "movable": True})
+    # within clock_request_budget_seconds: done, or the progress of the move the scheduler goes on with
+    return jsonify(move.as_dict())
+
+
+@bp.get("/clock/move")
+@auth_required
+def clock_move():
+    return jsonify(clock_svc.move_progress(ro_uow()).as_dict())

@@ -80,6 +80,14 @@ def upload_material(business_key: str, mkey: str):
     return jsonify(view), 201
 
 
+@bp.get("/applications/<business_key>/materials/<mkey>")
+@auth_required
+def material_file(business_key: str, mkey: str):
+    """The uploaded file, streamed from the object store (any web host serves it)."""
+    stream, mime, name = rec.material_file(ro_uow(), actor_of(current_actor_user()), business_key, mkey)
+    return send_file(stream, mimetype=mime, download_name=name, as_attachment=True)
+
+
 @bp.post("/applications/<business_key>/draft")
 @auth_required
 def save_draft(business_key: str):

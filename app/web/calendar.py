@@ -75,8 +75,11 @@ def calendar_year_download(year: int):
 
 def _clock_page(error: str | None = None, status: int = 200) -> Any:
     rt = runtime()
+    move = clock_svc.move_progress(ro_uow()) if rt.clock.movable else None
     return render_template("calendar/clock.html", now=rt.now().astimezone(CST), movable=rt.clock.movable,
-                           error=error), status
+                           error=error, move=move if move is not None and not move.done else None,
+                           move_target=move.target.astimezone(CST) if move is not None and move.target else None), \
+        status
 
 
 @bp.get("/admin/clock")
@@ -91,6 +94,7 @@ def clock_page():
 def clock_move_page():
     user = _may(Permission.MOVE_CLOCK)
     action = request.form.get("action")
+    budget = runtime().settings.clock_request_budget_seconds
     try:
         if action == "set":
             raw = request.form.get("target", "").strip()
@@ -99,9 +103,9 @@ def clock_move_page():
             except ValueError:
                 return _clock_page("请填写日期时间，例如 2026-10-09T16:00", 422)
             target = target if target.tzinfo else target.replace(tzinfo=CST)
-            clock_svc.set_clock(uow(), actor_of(user), target)
+            move = clock_svc.request_move(uow(), actor_of(user), target, budget_s=budget)
         elif action == "advance":
-            clock_svc.advance_clock(uow(), actor_of(user), request.form.get("duration", ""))
+            move = clock_svc.request_advance(uow(), actor_of(user), request.form.get("duration", ""), budget)
         else:
             return _clock_page("未知操作", 400)
     except Invalid as exc:
@@ -109,5 +113,8 @@ def clock_move_page():
     except (DomainError, ClockError) as exc:
         return _clock_page(getattr(exc, "message", str(exc)), 403)
     now = runtime().now().astimezone(CST)
-    flash(f"时钟已调整为 {now:%Y-%m-%d %H:%M:%S}（北京时间），到期的定时器已依次触发。", "ok")
+    if move.done:
+        flash(f"时钟已调整为 {now:%Y-%m-%d %H:%M:%S}（北京时间），到期的定时器已依次触发。", "ok")
+    else:  # the scheduler goes on with it in batches; the page shows what remains
+        flash(f"时钟正在推进（已到 {now:%Y-%m-%d %H:%M:%S}），到期的定时器由调度程序分批触发。", "ok")
     return redirect(url_for("calendar.clock_page"))

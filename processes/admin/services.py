@@ -29,7 +29,7 @@ from processes.lookups import run_lookup
 from processes.models import ProcessDefinition, ProcessInstance, TaskIndex, User
 from processes.services.core import Actor, lock_instance, record, run_engine, save
 from processes.services.deploy import decision_ids, decision_refs, deploy_file, latest_decision_files
-from processes.services.users import hash_password
+from processes.services.users import forget_user, hash_password
 from processes.tasks.complete import users_of_role
 from processes.vocabulary import OPEN_STATES, USER_ROLES, Role
 
@@ -145,6 +145,7 @@ def update_user(uow: UnitOfWork, actor: Actor, user_id: int, role: str | None = 
                                                   "after": {"role": u.role, "county": u.county,
                                                             "display_name": u.display_name}})
         uow.commit()
+        forget_user(uow.runtime, u.id)  # this process at once; others within auth_cache_seconds
         return u
 
 
@@ -164,6 +165,7 @@ def set_active(uow: UnitOfWork, actor: Actor, user_id: int, active: bool, reason
         record(uow, actor, "user.activated" if active else "user.deactivated",
                data={"username": u.username, "reason": reason})
         uow.commit()
+        forget_user(uow.runtime, u.id)  # this process at once; others within auth_cache_seconds
         return u
 
 
@@ -177,6 +179,7 @@ def reset_password(uow: UnitOfWork, actor: Actor, user_id: int, password: str) -
         u.auth_version += 1  # ends the user's sessions and API tokens
         record(uow, actor, "user.password_reset", data={"username": u.username})
         uow.commit()
+        forget_user(uow.runtime, u.id)  # this process at once; others within auth_cache_seconds
         return u
 
 
@@ -486,8 +489,13 @@ def _plan(uow: UnitOfWork, inst: ProcessInstance, wf: Any, new_parsed: Any) -> t
                            "in the new version")
             return plan, None
         removed.extend(d.removed)
-    if removed:
-        ids = sorted({getattr(t.task_spec, "bpmn_id", None) or t.task_spec.name for t in removed})
+    # elements passed whose tasks the stored state no longer keeps (processes.engine.compact)
+    known = set(new_parsed.spec.task_specs)
+    for sub in new_parsed.subprocess_specs.values():
+        known |= set(sub.task_specs)
+    gone = sorted(b for b in (getattr(wf, "pruned_elements", None) or {}) if b not in known)
+    if removed or gone:
+        ids = sorted({getattr(t.task_spec, "bpmn_id", None) or t.task_spec.name for t in removed} | set(gone))
         plan.reason = ("elements this instance has used or is at were removed or cannot be matched in the new "
                        f"version: {', '.join(ids)}")
         return plan, None

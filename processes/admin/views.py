@@ -129,6 +129,16 @@ def element_states(wf: Any, xml: str | None = None) -> dict[str, Any]:
         if prev is None or task.last_state_change >= prev.last_state_change:
             latest[bpmn_id] = task
     elements = {bid: STATE_OF[TaskState.get_name(t.state)] for bid, t in latest.items()}
+    # elements whose tasks the stored state no longer keeps (processes.engine.compact): their latest
+    # pruned task counts like any other, unless a kept task of the element is newer
+    for bid, (name, changed) in (getattr(wf, "pruned_elements", None) or {}).items():
+        if name not in STATE_OF:
+            continue
+        if name == "COMPLETED":
+            completed_ids.add(bid)
+        prev = latest.get(bid)
+        if prev is None or changed > prev.last_state_change:
+            elements[bid] = STATE_OF[name]
     reached = {bid for bid, s in elements.items() if s != "cancelled"} | completed_ids
     flows: list[str] = []
     if xml:

@@ -20,7 +20,7 @@ from processes.db import UnitOfWork
 from processes.documents import labels
 from processes.documents.cache import cached, key_of
 from processes.documents.render import render_pdf, template_version
-from processes.documents.services import BUREAU, PDF, DocumentFile, county_names, documents_root, today
+from processes.documents.services import BUREAU, PDF, DocumentFile, county_names, documents_root, shared, today
 from processes.errors import NotFound
 from processes.recognition.models import Application, PlatformRegister, RecognitionRound
 from processes.services.core import Actor
@@ -96,9 +96,10 @@ def certificate(uow: UnitOfWork, actor: Actor, entry_id: int) -> DocumentFile:
     qr = segno.make(url, error="m")
     ctx = {**view, "title": labels.TITLE, "issuer": labels.ISSUER, "issued_on": labels.cn_date(issued),
            "qr": qr.svg_data_uri(scale=4, border=2), "url": url, "measure": labels.MEASURE}
-    path = cached(documents_root(uow) / "certificates", f"certificate-{entry_id}",
-                  key_of(template_version(), font, ctx), ".pdf",
-                  lambda p: p.write_bytes(render_pdf("certificate.html", ctx, font, f"证书 {view['certificate_no']}")))
+    folder = documents_root(uow) / "certificates"
+    path = cached(folder, f"certificate-{entry_id}", key_of(template_version(), font, ctx), ".pdf",
+                  lambda p: p.write_bytes(render_pdf("certificate.html", ctx, font, f"证书 {view['certificate_no']}")),
+                  shared(uow, folder))
     return DocumentFile(path, PDF, f"{view['unit_name']}-示范平台证书-{view['certificate_no']}.pdf")
 
 
@@ -211,8 +212,9 @@ def notice_pdf(uow: UnitOfWork, kind: str, ctx: dict[str, Any], name: str) -> Do
     """A notice (``publicity``, ``round``, ``revocation``) as a printable PDF."""
     font = str(uow.runtime.settings.document_font or "")
     template = f"notice_{kind}.html"
-    path = cached(documents_root(uow) / "notices", name, key_of(template_version(), font, ctx), ".pdf",
-                  lambda p: p.write_bytes(render_pdf(template, ctx, font, ctx["title"])))
+    folder = documents_root(uow) / "notices"
+    path = cached(folder, name, key_of(template_version(), font, ctx), ".pdf",
+                  lambda p: p.write_bytes(render_pdf(template, ctx, font, ctx["title"])), shared(uow, folder))
     return DocumentFile(path, PDF, f"{ctx['title']}.pdf")
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from handlers.recognition_steps import MATERIALS, SYSTEM_MATERIALS
 from processes.db import UnitOfWork
 from processes.documents import forms, labels, word
-from processes.documents.cache import cached, key_of
+from processes.documents.cache import cached, key_of, shared_in
 from processes.documents.dossier import Part, build_dossier
 from processes.documents.fonts import font_path
 from processes.documents.render import render_pdf, template_version
@@ -30,6 +30,7 @@ from processes.models import AuditEntry, ProcessInstance, TaskIndex, User
 from processes.recognition.models import Application, Material
 from processes.services.core import Actor, load_for_reading
 from processes.services.users import counties
+from processes.storage import NotStored
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -73,6 +74,11 @@ def county_names(uow: UnitOfWork) -> dict[str, str]:
 
 def documents_root(uow: UnitOfWork) -> Path:
     return Path(uow.runtime.settings.instance_path) / "documents"
+
+
+def shared(uow: UnitOfWork, folder: Path) -> Any:
+    """The object store behind a cache folder (several web hosts), or None (processes/storage.py)."""
+    return shared_in(uow.runtime.storage(), uow.runtime.settings.instance_path, folder)
 
 
 def _font(uow: UnitOfWork) -> str:
@@ -139,7 +145,7 @@ def _snapshot(uow: UnitOfWork, actor: Actor, business_key: str) -> _Snapshot:
         raise NotFound(f"没有编号为 {business_key} 的申报")
     mats = uow.s.scalars(select(Material).where(Material.application_id == app.id).order_by(Material.mkey)).all()
     materials = [{"mkey": m.mkey, "file_name": m.file_name, "mime": m.mime, "sha256": m.sha256,
-                  "path": str(Path(uow.runtime.settings.instance_path) / m.storage_path),
+                  "key": m.storage_path,
                   "uploaded_at": m.uploaded_at.isoformat()}
                  for m in mats if m.mkey not in SYSTEM_MATERIALS]
     return _Snapshot(business_key=app.business_key, status=app.status, unit_name=app.unit_name or "",
@@ -182,12 +188,13 @@ def _generated(uow: UnitOfWork, snap: _Snapshot, mkey: str, fmt: str) -> Documen
     if fmt == "docx":
 
         build = word.annex1_docx if mkey == "m01" else word.annex2_docx
-        path = cached(folder, mkey, key_of(WORD_VERSION, ctx), ".docx", lambda p: p.write_bytes(build(ctx)))
+        path = cached(folder, mkey, key_of(WORD_VERSION, ctx), ".docx", lambda p: p.write_bytes(build(ctx)),
+                      shared(uow, folder))
         return DocumentFile(path, DOCX, _download_name(snap, what, ".docx"))
     font = _font(uow)
     title = f"{snap.unit_name} {what}"
     path = cached(folder, mkey, key_of(template_version(), font, ctx), ".pdf",
-                  lambda p: p.write_bytes(render_pdf(template, ctx, font, title)))
+                  lambda p: p.write_bytes(render_pdf(template, ctx, font, title)), shared(uow, folder))
     return DocumentFile(path, PDF, _download_name(snap, what, ".pdf"))
 
 
@@ -235,15 +242,23 @@ def dossier(uow: UnitOfWork, actor: Actor, business_key: str) -> DocumentFile:
             if mkey in SYSTEM_MATERIALS:
                 continue
             m = uploads.get(mkey)
-            usable = m is not None and Path(m["path"]).is_file()
-            parts.append(Part(mkey, name, Path(m["path"]) if usable and m else None,
-                              m["mime"] if m else PDF, m["file_name"] if m else ""))
+            path = _material_path(uow, m["key"]) if m else None
+            parts.append(Part(mkey, name, path, m["mime"] if m else PDF, m["file_name"] if m else ""))
         build_dossier(parts, snap.unit_name or snap.business_key, target, font_path(font),
                       contents_renderer(snap.unit_name, county, snap.business_key, updated_on, font),
                       title=f"{snap.unit_name} 申报材料")
 
-    path = cached(documents_root(uow) / snap.business_key, "dossier", key, ".pdf", build)
+    folder = documents_root(uow) / snap.business_key
+    path = cached(folder, "dossier", key, ".pdf", build, shared(uow, folder))
     return DocumentFile(path, PDF, _download_name(snap, "申报材料", ".pdf"))
+
+
+def _material_path(uow: UnitOfWork, key: str) -> Path | None:
+    """An uploaded material as a local file (fetched from the object store if need be); None if missing."""
+    try:
+        return uow.runtime.storage().local_path(key)
+    except NotStored:
+        return None
 
 
 def today_of(now: datetime) -> date:

@@ -15,30 +15,66 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from handlers.registry import HandlerContext, Lookups
+from processes.engine.compact import (
+    PRUNED_ATTR,
+    CompactSubWorkflowConverter,
+    CompactTaskConverter,
+    dead_subprocesses,
+    intern_values,
+    note_subprocess,
+    resolve_values,
+    take_values,
+    tasks_to_dict,
+)
 from processes.engine.sandbox import SandboxedScriptEngine
 from processes.engine.service_task import HandlerServiceTask, HandlerServiceTaskConverter
 from processes.engine.spec import ParsedDefinition, parse_definition
 
 
 class InstanceOnlyConverter(BpmnWorkflowConverter):
-    """Serializes a workflow without its spec; restores it onto the cached spec."""
+    """Serializes a workflow without its spec (restored onto the cached spec) and without what it no
+    longer needs (``processes.engine.compact``: finished chains, branches, sub-workflows, data)."""
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:  # type: ignore[override]
-        dct = WorkflowConverter.to_dict(self, workflow)
-        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
-        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        pruned: dict[str, list[Any]] = dict(getattr(workflow, PRUNED_ATTR, None) or {})
+        dead = dead_subprocesses(workflow)
+        for sp_id in dead:
+            note_subprocess(pruned, workflow.subprocesses[sp_id])
+        workflow._pruned_now = pruned  # type: ignore[attr-defined]  # read by the sub-workflow converter
+        try:
+            tasks = tasks_to_dict(self, workflow, pruned)
+            last = workflow.last_task
+            dct: dict[str, Any] = {
+                "data": self.registry.convert(self.registry.clean(workflow.data)),
+                "correlations": workflow.correlations,
+                "last_task": str(last.id) if last is not None and str(last.id) in tasks else None,
+                "success": workflow.success,
+                "completed": workflow.completed,
+                "tasks": tasks,
+                "root": str(workflow.task_tree.id),
+                "subprocesses": {str(k): self.registry.convert(v) for k, v in workflow.subprocesses.items()
+                                 if k not in dead},
+                "bpmn_events": self.registry.convert(workflow.bpmn_events),
+            }
+        finally:
+            del workflow._pruned_now  # type: ignore[attr-defined]
+        dct["pruned"] = pruned
+        setattr(workflow, PRUNED_ATTR, pruned)
         return dct
 
     def from_dict(self, dct: dict[str, Any], spec: Any = None,  # type: ignore[override]
@@ -49,6 +85,7 @@ class InstanceOnlyConverter(BpmnWorkflowConverter):
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        setattr(workflow, PRUNED_ATTR, dct.pop("pruned", None) or {})
         return workflow
 
 
@@ -56,11 +93,19 @@ def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(CAMUNDA_CONFIG)
     config[HandlerServiceTask] = HandlerServiceTaskConverter
     config[BpmnWorkflow] = InstanceOnlyConverter
+    config[BpmnSubWorkflow] = CompactSubWorkflowConverter
+    config[Task] = CompactTaskConverter
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
 SERIALIZER = _make_serializer()
 SERIALIZER_VERSION = SERIALIZER.VERSION
+_ENCODER = create_encoder(SERIALIZER.registry)
+
+
+def _encode(value: Any) -> str:
+    # UTF-8 as it is (Chinese text is 3 bytes a character instead of 6 as \uXXXX), no padding spaces
+    return json.dumps(value, cls=_ENCODER, ensure_ascii=False, separators=(",", ":"))
 
 
 class RuntimeScriptEngine(SandboxedScriptEngine):
@@ -167,12 +212,24 @@ class Engine:
     def load(self, parsed: ParsedDefinition, serialized: str, script_engine: RuntimeScriptEngine) -> BpmnWorkflow:
         dct = json.loads(serialized)
         SERIALIZER.migrate(dct)
+        values = take_values(dct)
         wf = SERIALIZER.registry.restore(dct, spec=parsed.spec, subprocess_specs=parsed.subprocess_specs)
+        resolve_values(wf, values)
         wf.script_engine = script_engine
         return wf
 
     def dump(self, wf: BpmnWorkflow) -> str:
-        return SERIALIZER.serialize_json(wf)
+        """``serialize_json`` of SpiffWorkflow's serializer (its registry, its encoder for typed
+        values), with large values written once and compact UTF-8 JSON."""
+        registry = SERIALIZER.registry
+        registry._encoder_mode = True  # as serialize_json: the encoder converts typed values
+        try:
+            dct = SERIALIZER.to_dict(wf)
+            dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
+            intern_values(dct, _encode)
+            return _encode(dct)
+        finally:
+            registry._encoder_mode = False
 
     @staticmethod
     def run(wf: BpmnWorkflow) -> None:
@@ -225,7 +282,9 @@ def instance_variables(wf: BpmnWorkflow) -> dict[str, Any]:
     data = dict(wf.data)
     if wf.is_completed():
         return data
-    tasks = wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.COMPLETED)
+    # a stored finished task keeps no data unless a live one still needs it (processes.engine.compact)
+    tasks = [t for t in wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.COMPLETED)
+             if t.data or t.state != TaskState.COMPLETED]
     latest = max(tasks, key=lambda t: t.last_state_change, default=None)
     if latest is not None:
         data.update(latest.data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import select
 
@@ -38,6 +38,7 @@ from processes.recognition.models import (
 )
 from processes.services.core import Actor, definition_by_id, lock_instance, record
 from processes.services.instances import correlate_message
+from processes.storage import NotStored
 from processes.vocabulary import Role
 
 PUBLIC = Actor(None, "public", "public")
@@ -325,9 +326,9 @@ def file_objection(uow: UnitOfWork, business_key: str, name: str, contact: str, 
         if now > app.publicity_end or app.status not in PUBLICITY_STATUSES:
             raise Conflict(f"公示期已结束（公示期 {period}），异议不再受理")
         if stored is not None and attachment is not None:
-            folder = Path(uow.runtime.settings.instance_path) / "uploads" / business_key / "objections"
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"{stored['sha256']}{stored.pop('ext')}").write_bytes(attachment[1])
+            # the object store (processes/storage.py): every web host serves it
+            uow.runtime.storage().put(f"uploads/{business_key}/objections/{stored['sha256']}{stored.pop('ext')}",
+                                      attachment[1], stored["mime"])
         row = Objection(application_id=app.id, business_key=business_key, name=name.strip()[:100],
                         contact=contact.strip()[:100], reasons=reasons.strip(), attachment=stored, filed_at=now,
                         status="filed", findings="")
@@ -417,17 +418,15 @@ def upload_material(uow: UnitOfWork, actor: Actor, business_key: str, mkey: str,
             raise Forbidden("只有申报单位本身可以上传材料")
         if app.status not in UPLOAD_STATUSES:
             raise Conflict(f"申报当前状态为“{STATUS_NAMES.get(app.status, app.status)}”，不能上传材料")
-        folder = Path(uow.runtime.settings.instance_path) / "uploads" / business_key
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{mkey}-{digest[:16]}{ext}"
-        path.write_bytes(content)
+        key = f"uploads/{business_key}/{mkey}-{digest[:16]}{ext}"  # in the object store (processes/storage.py)
+        uow.runtime.storage().put(key, content, mime)
         row = uow.s.scalars(select(Material).where(Material.application_id == app.id, Material.mkey == mkey)).first()
         if row is None:
             row = Material(application_id=app.id, mkey=mkey)
             uow.s.add(row)
         row.file_name = Path(file_name or f"{mkey}{ext}").name[:255]
         row.mime, row.size, row.sha256 = mime, len(content), digest
-        row.storage_path = str(path.relative_to(Path(uow.runtime.settings.instance_path)))
+        row.storage_path = key
         row.uploaded_by, row.uploaded_at = actor.username, uow.runtime.now()
         uow.s.flush()
         record(uow, actor, "material.uploaded", app.instance_id,
@@ -518,9 +517,26 @@ def objection_attachment(uow: UnitOfWork, actor: Actor, business_key: str, sha25
                                      AuditEntry.instance_id == app.instance_id))]
         for att in attachments:
             if att and att.get("sha256") == sha256:
-                folder = Path(uow.runtime.settings.instance_path) / "uploads" / business_key / "objections"
-                found = next(iter(folder.glob(f"{sha256}.*")), None)
-                if found is None:
+                ext = next((x for _, mime, x in MIME_BY_MAGIC if mime == att.get("mime")), "")
+                try:
+                    found = uow.runtime.storage().local_path(f"uploads/{business_key}/objections/{sha256}{ext}")
+                except NotStored:
                     break
                 return found, att.get("mime", "application/octet-stream"), att.get("file_name", found.name)
     raise NotFound("没有这个附件")
+
+
+def material_file(uow: UnitOfWork, actor: Actor, business_key: str, mkey: str) -> tuple[IO[bytes], str, str]:
+    """(stream, mime, file name) of an uploaded material, for whoever may see the application; read
+    from the object store, so any web host serves what another one received."""
+    with uow:
+        app = _application(uow, business_key)
+        if not _may_view(actor, app) and not _is_panel_expert(uow, actor, app):
+            raise NotFound(f"没有编号为 {business_key} 的申报")
+        row = uow.s.scalars(select(Material).where(Material.application_id == app.id, Material.mkey == mkey)).first()
+        if row is None:
+            raise NotFound(f"材料 {mkey} 尚未上传")
+        try:
+            return uow.runtime.storage().open(row.storage_path), row.mime, row.file_name
+        except NotStored:
+            raise NotFound(f"材料 {mkey} 的文件不存在") from None

@@ -1,7 +1,11 @@
-"""Firing due timers: one transaction per instance, each timer once (the row lock decides)."""
+"""Firing due timers: one transaction per instance, each timer once (the row lock decides), in
+bounded batches (``fire_batch``): a clock move or a day's backlog is worked off by the scheduler a
+batch per poll, never inside one long request (docs/performance.md)."""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -58,18 +62,47 @@ def fire_timers(uow: UnitOfWork, instance_id: int, actor: Actor = SYSTEM) -> lis
         return fired
 
 
-def fire_due(uow: UnitOfWork, actor: Actor = SYSTEM, max_rounds: int = 10_000) -> int:
-    """Fire everything due now, repeating while firing makes new timers fall due."""
-    count = 0
+def due_count(uow: UnitOfWork, before: datetime) -> int:
+    """Timers of fireable instances due before ``before`` (what a clock move still has to fire)."""
+    with uow:
+        return uow.s.scalar(select(func.count()).select_from(Timer)
+                            .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+                            .where(Timer.due_at < before, ProcessInstance.state.in_(FIREABLE_STATES))) or 0
+
+
+@dataclass
+class Batch:
+    fired: int = 0  # instances woken
+    more: bool = False  # something due is left (the batch ended on its size or its time)
+
+
+def fire_batch(uow: UnitOfWork, actor: Actor = SYSTEM, max_instances: int = 100,
+               deadline: float | None = None) -> Batch:
+    """Fire what is due now on at most ``max_instances`` instances, each in its own transaction,
+    stopping early at ``deadline`` (``time.monotonic()``): a backlog of any size is worked off in
+    bounded steps (the scheduler runs one per poll and polls again at once while ``more``)."""
+    batch = Batch()
+    ids = due_instance_ids(uow, uow.runtime.now(), limit=max_instances)
+    for iid in ids:
+        if deadline is not None and time.monotonic() >= deadline:
+            batch.more = True
+            return batch
+        if fire_timers(uow, iid, actor):
+            batch.fired += 1
+    # a full batch that moved something may have left more; one that moved nothing waits for the next poll
+    batch.more = len(ids) == max_instances and batch.fired > 0
+    return batch
+
+
+def fire_due(uow: UnitOfWork, actor: Actor = SYSTEM, max_rounds: int = 10_000, deadline: float | None = None,
+             batch_size: int = 100) -> Batch:
+    """Fire everything due now in batches, repeating while firing makes new timers fall due; stop at
+    ``deadline`` if one is given (``more`` then tells whether anything due is left)."""
+    total = Batch()
     for _ in range(max_rounds):
-        ids = due_instance_ids(uow, uow.runtime.now())
-        if not ids:
+        batch = fire_batch(uow, actor, batch_size, deadline)
+        total.fired += batch.fired
+        total.more = batch.more
+        if not batch.fired or (deadline is not None and time.monotonic() >= deadline):
             break
-        fired_any = False
-        for iid in ids:
-            if fire_timers(uow, iid, actor):
-                count += 1
-                fired_any = True
-        if not fired_any:
-            break
-    return count
+    return total

@@ -7,15 +7,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, false, func, or_, select
 
-from processes.access import may_start, may_view_instance, task_visibility
+from processes.access import may_start, may_view_instance, task_arms
 from processes.calendar.deadlines import provisional_ids
 from processes.calendar.functions import current_calendar
 from processes.clock import CST
 from processes.db import UnitOfWork
 from processes.errors import NotFound
 from processes.models import AuditEntry, ProcessDefinition, ProcessInstance, TaskIndex, User
+from processes.queries import task_count, task_page
 from processes.services.instances import starter_roles
 from processes.tasks.models import TaskCopy, TaskDelegation, TaskUrge
 from processes.vocabulary import TaskList
@@ -57,7 +58,7 @@ def _names(uow: UnitOfWork, ids: set[int | None]) -> dict[int, str]:
     return {u.id: u.display_name or u.username for u in uow.s.scalars(select(User).where(User.id.in_(clean)))}
 
 
-def _task_item(row: TaskIndex, now: datetime, names: dict[int, str], delegated: set[str],
+def _task_item(row: Any, now: datetime, names: dict[int, str], delegated: set[str],
                provisional: set[str] | None = None) -> dict[str, Any]:
     return {"id": row.task_id, "instance_id": row.instance_id, "element_id": row.element_id, "name": row.name,
             "role": row.role, "county": row.county, "assignee_id": row.assignee_id,
@@ -86,26 +87,28 @@ def list_tasks(uow: UnitOfWork, user: User, which: str, q: ListQuery | None = No
         return _list_copied(uow, user, q)
     with uow:
         now = uow.runtime.now()
-        if which == "mine":
-            cond = and_(TaskIndex.assignee_id == user.id, task_visibility(user))
-        else:
-            cond = and_(TaskIndex.assignee_id.is_(None), task_visibility(user))
-        stmt = select(TaskIndex).where(cond)
+        # the arms of the user's visibility (access.task_arms): own tasks for 我的待办, the role's pools
+        # for 待认领; each is read from its index in due order (queries.task_page)
+        arms = [arm for i, arm in enumerate(task_arms(user)) if (i == 0) == (which == "mine")]
+        filters: list[Any] = []
         if q.process_key:
-            stmt = stmt.where(TaskIndex.process_key == q.process_key)
+            filters.append(TaskIndex.process_key == q.process_key)
         if q.round:
-            stmt = stmt.where(TaskIndex.business_key.like(f"%-{q.round}-%"))
+            filters.append(TaskIndex.business_key.like(f"%-{q.round}-%"))
         if q.county:
-            stmt = stmt.where(TaskIndex.county == q.county)
+            filters.append(TaskIndex.county == q.county)
         if q.overdue:
-            stmt = stmt.where(TaskIndex.due_at.is_not(None), TaskIndex.due_at < now)
-        total = uow.s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        order = {"due": (TaskIndex.due_at.is_(None), TaskIndex.due_at, TaskIndex.id),
-                 "-due": (TaskIndex.due_at.is_(None), TaskIndex.due_at.desc(), TaskIndex.id),
-                 "created": (TaskIndex.created_at, TaskIndex.id), "-created": (TaskIndex.created_at.desc(),),
-                 "name": (TaskIndex.name, TaskIndex.id), "process": (TaskIndex.process_key, TaskIndex.id)}
+            filters.append(and_(TaskIndex.due_at.is_not(None), TaskIndex.due_at < now))
+        total = task_count(uow, arms, filters)
         per, page = _page(q)
-        rows = uow.s.scalars(stmt.order_by(*order.get(q.sort, order["due"])).limit(per).offset((page - 1) * per)).all()
+        if q.sort in SORTS[1:]:
+            order = {"-due": (TaskIndex.due_at.is_(None), TaskIndex.due_at.desc(), TaskIndex.id),
+                     "created": (TaskIndex.created_at, TaskIndex.id), "-created": (TaskIndex.created_at.desc(),),
+                     "name": (TaskIndex.name, TaskIndex.id), "process": (TaskIndex.process_key, TaskIndex.id)}
+            stmt = select(TaskIndex).where(or_(*arms) if arms else false(), *filters)
+            rows = list(uow.s.scalars(stmt.order_by(*order[q.sort]).limit(per).offset((page - 1) * per)))
+        else:
+            rows = task_page(uow, arms, filters, per, (page - 1) * per)
         names = _names(uow, {r.assignee_id for r in rows})
         delegated = set(uow.s.scalars(select(TaskDelegation.task_id).where(
             TaskDelegation.task_id.in_([r.task_id for r in rows])))) if rows else set()
@@ -174,17 +177,18 @@ def counts(uow: UnitOfWork, user: User) -> dict[str, int]:
     """What waits for the user, by kind (the home page)."""
     with uow:
         now = uow.runtime.now()
-        mine = and_(TaskIndex.assignee_id == user.id, task_visibility(user))
-        pool = and_(TaskIndex.assignee_id.is_(None), task_visibility(user))
+        arms = task_arms(user)
+        mine, pool = arms[:1], arms[1:]
 
         def n(stmt: Any) -> int:
             return uow.s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
 
+        overdue = [TaskIndex.due_at < now]
         return {
-            "mine": n(select(TaskIndex.id).where(mine)),
-            "mine_overdue": n(select(TaskIndex.id).where(mine, TaskIndex.due_at < now)),
-            "claimable": n(select(TaskIndex.id).where(pool)),
-            "claimable_overdue": n(select(TaskIndex.id).where(pool, TaskIndex.due_at < now)),
+            "mine": task_count(uow, mine, []),
+            "mine_overdue": task_count(uow, mine, overdue),
+            "claimable": task_count(uow, pool, []),
+            "claimable_overdue": task_count(uow, pool, overdue),
             "copied_unread": n(select(TaskCopy.id).where(TaskCopy.user_id == user.id, TaskCopy.read_at.is_(None))),
             "done": n(select(AuditEntry.id).where(AuditEntry.action == "task.completed",
                                                   AuditEntry.actor_id == user.id)),

@@ -1,56 +1,27 @@
-"""`make bench`: drive a 5-user-task process over real HTTP against the app on SQLite.
+"""`make bench`: start + 5 submits, and a loop of 200 iterations, over real HTTP against the app.
 
-Starts the app in its own process (as `make run` does, without the scheduler) on a fresh SQLite
-database, then: 1 warm-up run and 30 measured runs of start + 5 submits, each request
-authenticated, validated against the form, indexed and audited. Prints the medians.
+The app runs in its own process (as `make run` does, without the scheduler) on a fresh SQLite
+database. Every request is authenticated, validated against the form, indexed and audited.
+
+- ``http start+5 median ms`` / ``http submit median ms``: 1 warm-up and ``BENCH_RUNS`` (30) runs of
+  start + 5 submits of a five-task process; medians.
+- ``loop 200 growth``: a user task that loops back through a gateway (tests/support/diagrams/loop.bpmn).
+  One instance is driven through 200 iterations; then its submits (iteration 201, 202, …) are timed
+  interleaved with submits of fresh instances (iterations 1–10, a new instance every 10), so that
+  machine noise hits both alike; the ratio of the medians (``BENCH_LOOP_PAIRS`` pairs, 100).
 """
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
-import socket
-import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.common import ROOT, Client, line, median, percentile, server
+
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Client:
-    def __init__(self, port: int) -> None:
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.token = ""
-
-    def call(self, method: str, path: str, body: object = None, files: tuple[str, bytes] | None = None):  # type: ignore[no-untyped-def]
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        data: bytes | None = None
-        if files:
-            boundary = "benchboundary"
-            name, content = files
-            data = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
-                    "Content-Type: application/xml\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
-            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
-        elif body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        self.conn.request(method, path, body=data, headers=headers)
-        resp = self.conn.getresponse()
-        payload = resp.read()
-        if resp.status >= 400:
-            raise RuntimeError(f"{method} {path} → {resp.status}: {payload[:300]!r}")
-        return json.loads(payload)
+LOOPS = int(os.environ.get("BENCH_LOOPS", "200"))
+PAIRS = int(os.environ.get("BENCH_LOOP_PAIRS", "100"))
+DIAGRAMS = ROOT / "tests" / "support" / "diagrams"
 
 
 def one_run(c: Client) -> tuple[float, list[float]]:
@@ -68,41 +39,55 @@ def one_run(c: Client) -> tuple[float, list[float]]:
     return (time.perf_counter() - t0) * 1000, submits
 
 
+class Loop:
+    """One loop instance; ``submit()`` completes its open task (again=True) and times it."""
+
+    def __init__(self, c: Client) -> None:
+        self.c = c
+        inst = c.call("POST", "/api/v1/process-instances", {"process_key": "loop_task"})
+        self.task_id = inst["tasks"][0]["id"]
+        self.iterations = 0
+
+    def submit(self) -> float:
+        s0 = time.perf_counter()
+        res = self.c.call("POST", f"/api/v1/tasks/{self.task_id}/complete", {"data": {"figure": self.iterations,
+                                                                                        "again": True}})
+        elapsed = (time.perf_counter() - s0) * 1000
+        self.task_id = res["instance"]["tasks"][0]["id"]
+        self.iterations += 1
+        return elapsed
+
+
 def main() -> None:
-    port = free_port()
-    tmp = tempfile.mkdtemp(prefix="bench-")
-    env = dict(os.environ, APP_ENV="development", APP_INSTANCE_PATH=tmp, APP_DATABASE_URL="")
-    flask = [sys.executable, "-m", "flask", "--app", "app"]
-    subprocess.run([*flask, "init-db"], env=env, check=True, cwd=ROOT, capture_output=True)
-    subprocess.run([*flask, "seed"], env=env, check=True, cwd=ROOT, capture_output=True)
-    server = subprocess.Popen([sys.executable, "-m", "app.serve", "--port", str(port), "--no-scheduler"], env=env,
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        c = Client(port)
-        c.token = c.call("POST", "/api/v1/auth/token", {"username": "owner", "password": "demo"})["token"]
-        c.call("POST", "/api/v1/process-definitions",
-               files=("five_tasks.bpmn", (ROOT / "tests/support/diagrams/five_tasks.bpmn").read_bytes()))
-        c.token = c.call("POST", "/api/v1/auth/token", {"username": "applicant1", "password": "demo"})["token"]
+    with server() as port:
+        c = Client(port).login("owner")
+        c.deploy(DIAGRAMS / "five_tasks.bpmn")
+        c.deploy(DIAGRAMS / "loop.bpmn")
+        c.login("applicant1")
         one_run(c)  # warm-up
         totals, submits = [], []
         for _ in range(RUNS):
             total, subs = one_run(c)
             totals.append(total)
             submits.extend(subs)
-        print(f"runs: {RUNS} (+1 warm-up), SQLite, werkzeug threaded server, keep-alive client")
-        print(f"http start+5 p90 ms: {sorted(totals)[int(len(totals) * 0.9) - 1]:.1f}")
-        print(f"http submit p90 ms: {sorted(submits)[int(len(submits) * 0.9) - 1]:.2f}")
-        print(f"http start+5 median ms: {statistics.median(totals):.1f}")
-        print(f"http submit median ms: {statistics.median(submits):.2f}")
-    finally:
-        server.terminate()
-        server.wait(10)
+        print(f"runs: {RUNS} (+1 warm-up), SQLite, werkzeug threaded server, keep-alive client; "
+              f"p90 start+5 {percentile(totals, 90):.1f} ms, p90 submit {percentile(submits, 90):.2f} ms")
+        line("http start+5 median ms", median(totals), "<= 30")
+        line("http submit median ms", median(submits), "<= 5", ".2f")
+
+        old = Loop(c)
+        for _ in range(LOOPS):
+            old.submit()
+        fresh = Loop(c)
+        early, late = [], []
+        for _ in range(PAIRS):
+            if fresh.iterations >= 10:
+                fresh = Loop(c)
+            early.append(fresh.submit())
+            late.append(old.submit())
+        line("loop 200 growth", median(late) / median(early), "<= 1.1", ".2f",
+             f"{PAIRS} interleaved pairs: iterations 1-10 median {median(early):.2f} ms, iterations "
+             f"{LOOPS + 1}-{LOOPS + PAIRS} median {median(late):.2f} ms")
 
 
 if __name__ == "__main__":

@@ -138,16 +138,16 @@ def test_a_poll_failing_during_an_outage_is_one_log_line_and_the_next_tick_fires
     deploy_file(runtime, TIMER_BPMN)
     iid = start_timer(runtime, START + timedelta(minutes=1))
     clock.set_state(START + timedelta(hours=1), timedelta(0))
-    real_poll_once = sched.poll_once
+    real_poll_batch = sched.poll_batch
     calls: list[int] = []
 
-    def poll_once_during_outage(rt: Any) -> int:
+    def poll_batch_during_outage(rt: Any) -> tuple[int, bool]:
         calls.append(1)
         if len(calls) == 1:
             raise _refused()
-        return real_poll_once(rt)
+        return real_poll_batch(rt)
 
-    monkeypatch.setattr(sched, "poll_once", poll_once_during_outage)
+    monkeypatch.setattr(sched, "poll_batch", poll_batch_during_outage)
     s = sched.Scheduler(runtime, poll_seconds=0.2, reminder_seconds=3600, name="S")
     with caplog.at_level(logging.INFO, logger="scheduler"):
         assert s.poll() == 0
