@@ -23,7 +23,8 @@ ESBUILD := node_modules/.bin/esbuild
 # npm packages (package.json, exact versions) + the diagram bundle: bpmn-js Modeler with the Camunda 7
 # properties panel, the navigated viewer, dmn-js and the zh-CN translation (app/static/admin/) bundled
 # by esbuild into app/static/dist/ (gitignored); the stylesheets and fonts are copied beside it.
-$(NPM_STAMP): package.json Makefile app/static/admin/modeler-entry.js app/static/admin/zh-cn-translate.js
+$(NPM_STAMP): package.json Makefile app/static/admin/modeler-entry.js app/static/admin/zh-cn-translate.js \
+		app/static/admin/zh-cn-dmn.js
 	npm install --no-audit --no-fund --loglevel=error
 	rm -rf $(DIST) && mkdir -p $(DIST)/bpmn-font $(DIST)/dmn-font
 	$(ESBUILD) app/static/admin/modeler-entry.js --bundle --minify --format=iife --target=es2019 \

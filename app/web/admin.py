@@ -13,6 +13,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from app.extensions import actor_of, ro_uow, runtime, uow
+from app.templating import county_names, in_language
 from processes.access import Permission, allowed, require
 from processes.admin import dashboard as dash
 from processes.admin import services as svc
@@ -23,7 +24,7 @@ from processes.models import DecisionFile
 from processes.services import deploy as deploy_svc
 from processes.services import instances as inst_svc
 from processes.services import users as users_svc
-from processes.vocabulary import USER_ROLES
+from processes.vocabulary import N_, USER_ROLES
 
 FILTERS = ("process_key", "version", "state", "county", "round", "step", "overdue", "business_key")
 
@@ -53,18 +54,22 @@ def _flash_error(exc: DomainError) -> None:
     flash(f"{exc.message}{'：' + details if details else ''}", "error")
 
 
-ACTION_NAMES = {"instance.started": "发起", "task.completed": "完成任务", "task.claimed": "认领",
-                "task.released": "释放",
-                "instance.incident": "发生故障", "incident.retried": "重试", "incident.skipped": "跳过故障环节",
-                "instance.suspend": "挂起", "instance.resume": "恢复", "instance.terminate": "终止",
-                "instance.variables_edited": "修改变量", "instance.migrated": "迁移版本", "timer.fired": "定时器触发",
-                "message.correlated": "收到消息"}
+ACTION_NAMES = {"instance.started": N_("发起"), "task.completed": N_("办理"), "task.claimed": N_("认领"),
+                "task.released": N_("释放"), "task.transferred": N_("转办"), "task.delegated": N_("委派"),
+                "task.copied": N_("抄送"), "task.urged": N_("催办"), "instance.withdrawn": N_("撤回"),
+                "instance.incident": N_("发生故障"), "incident.retried": N_("重试"),
+                "incident.skipped": N_("跳过故障环节"), "instance.suspend": N_("挂起"), "instance.resume": N_("恢复"),
+                "instance.terminate": N_("终止"), "instance.variables_edited": N_("修改变量"),
+                "instance.migrated": N_("迁移版本"), "timer.fired": N_("定时器触发"),
+                "message.correlated": N_("收到消息"), "task.taken_back": N_("收回委派"),
+                "task.draft_saved": N_("保存草稿"), "material.uploaded": N_("上传材料"),
+                "objection.filed": N_("提出异议"), "deadline.recomputed": N_("重算期限"),
+                "register.entry_added": N_("列入名录"), "report.chased": N_("催报")}
 
 
 @bp.app_context_processor
 def _admin_globals() -> dict[str, Any]:
-
-    return {"admin_json": _json_script, "CST_TZ": CST, "ACTION_NAMES": ACTION_NAMES}
+    return {"admin_json": _json_script, "CST_TZ": CST, "ACTION_NAMES": in_language(ACTION_NAMES)}
 
 
 # -- monitor ---------------------------------------------------------------------------------------------
@@ -97,11 +102,10 @@ def admin_instances():
 @bp.get("/admin/instances/<int:instance_id>")
 @login_required
 def admin_instance(instance_id: int):
-    d = views.instance_detail(ro_uow(), _user(), instance_id)
-    xml = views.definition(ro_uow(), _user(), d["definition_id"])["xml"]
-    return render_template("admin/instance.html", d=d, xml=xml, counties=_counties(),
-                           is_admin=allowed(_user(), Permission.ADMINISTER_INSTANCES),
-                           variables_json=json.dumps(d["variables"], ensure_ascii=False, indent=2, default=str))
+    counties = county_names()
+    d = views.instance_page(ro_uow(), _user(), instance_id, counties)
+    return render_template("admin/instance.html", d=d, counties=counties,
+                           is_admin=allowed(_user(), Permission.ADMINISTER_INSTANCES))
 
 
 @bp.get("/admin/instances/<int:instance_id>/diagram.json")

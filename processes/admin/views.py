@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Select, and_, exists, func, or_, select
 
 from processes.access import Permission, require
+from processes.admin.variables import FormInfo, Names, all_task_specs, form_info, present, usernames_in
 from processes.db import UnitOfWork
 from processes.engine.runtime import instance_variables
 from processes.engine.spec import BPMN_NS, parse_xml
 from processes.errors import NotFound
+from processes.messages import t
 from processes.models import (
     AuditEntry,
     ProcessDefinition,
@@ -80,10 +83,10 @@ def list_instances(uow: UnitOfWork, user: User, filters: dict[str, Any] | None =
         tasks: dict[int, list[str]] = {}
         overdue: set[int] = set()
         now = uow.runtime.now()
-        for t in uow.s.scalars(select(TaskIndex).where(TaskIndex.instance_id.in_(ids))):
-            tasks.setdefault(t.instance_id, []).append(t.name or t.element_id)
-            if t.due_at is not None and t.due_at < now:
-                overdue.add(t.instance_id)
+        for row in uow.s.scalars(select(TaskIndex).where(TaskIndex.instance_id.in_(ids))):
+            tasks.setdefault(row.instance_id, []).append(row.name or row.element_id)
+            if row.due_at is not None and row.due_at < now:
+                overdue.add(row.instance_id)
         items = [{"id": r.id, "process_key": r.process_key, "version": versions.get(r.definition_id),
                   "business_key": r.business_key, "state": r.state, "county": r.county,
                   "started_at": r.started_at.isoformat(), "updated_at": r.updated_at.isoformat(),
@@ -165,43 +168,107 @@ def diagram_state(uow: UnitOfWork, user: User, instance_id: int) -> dict[str, An
 
 # -- instance page ---------------------------------------------------------------------------------
 def instance_detail(uow: UnitOfWork, user: User, instance_id: int) -> dict[str, Any]:
+    """The instance as data (the JSON API): raw variables, tasks, timers, audit trail, colouring."""
     require(user, Permission.MONITOR_INSTANCES)
     with uow:
-        inst = uow.s.get(ProcessInstance, instance_id)
-        if inst is None:
-            raise NotFound(f"process instance {instance_id} does not exist")
-        definition = uow.s.get(ProcessDefinition, inst.definition_id)
-        assert definition is not None
-        wf = load_for_reading(uow, inst)
+        inst, definition, wf = _load(uow, instance_id)
+        return _detail(uow, inst, definition, wf, _users_by_id(uow, _user_ids(uow, inst)))
 
-        variables = instance_variables(wf)
-        users = {u.id: u for u in uow.s.scalars(select(User))}
-        now = uow.runtime.now()
-        tasks = []
-        for t in uow.s.scalars(select(TaskIndex).where(TaskIndex.instance_id == inst.id).order_by(TaskIndex.id)):
-            holder = users.get(t.assignee_id) if t.assignee_id else None
-            tasks.append({"id": t.task_id, "element_id": t.element_id, "name": t.name, "role": t.role,
-                          "county": t.county, "holder": holder.display_name if holder else None,
-                          "holder_username": holder.username if holder else None, "candidates": t.candidates,
-                          "due_at": t.due_at, "overdue": bool(t.due_at and t.due_at < now),
-                          "created_at": t.created_at, "has_draft": bool(t.draft)})
-        timers = [{"element_id": t.element_id, "due_at": t.due_at}
-                  for t in uow.s.scalars(select(Timer).where(Timer.instance_id == inst.id).order_by(Timer.due_at))]
-        history = [{"id": a.id, "at": a.at, "actor": a.actor, "action": a.action, "task_id": a.task_id,
-                    "element_id": a.element_id, "data": a.data}
-                   for a in uow.s.scalars(select(AuditEntry).where(AuditEntry.instance_id == inst.id)
-                                          .order_by(AuditEntry.id))]
-        starter = users.get(inst.started_by) if inst.started_by else None
-        newer = uow.s.scalar(select(func.max(ProcessDefinition.version)).where(
-            ProcessDefinition.key == inst.process_key))
-        return {"id": inst.id, "process_key": inst.process_key, "definition_id": definition.id,
-                "version": definition.version, "latest_version": newer, "name": definition.name,
-                "business_key": inst.business_key, "state": inst.state, "county": inst.county,
-                "started_by": starter.display_name if starter else None, "started_at": inst.started_at,
-                "updated_at": inst.updated_at, "ended_at": inst.ended_at, "incident": inst.incident,
-                "lock_version": inst.lock_version, "variables": variables, "tasks": tasks, "timers": timers,
-                "history": history,
-                "colouring": element_states(wf, definition.sources[definition.bpmn_file])}
+
+def instance_page(uow: UnitOfWork, user: User, instance_id: int, county_names: Mapping[str, str]) -> dict[str, Any]:
+    """What the admin instance page shows, in words: the detail plus step names for element ids,
+    people's names for user names, and the variables shaped for reading (``admin/variables.py``)."""
+    require(user, Permission.MONITOR_INSTANCES)
+    with uow:
+        inst, definition, wf = _load(uow, instance_id)
+        users = _users_by_id(uow, _user_ids(uow, inst))
+        d = _detail(uow, inst, definition, wf, users)
+        parsed = uow.runtime.engine.parsed(definition.id, definition.sources, definition.key)
+        info, steps = _definition_words(definition.id, parsed)
+        variables = d["variables"]
+        wanted = usernames_in(variables) - {u.username for u in users.values()}
+        by_name = {u.username: u.display_name for u in users.values()}
+        if wanted:
+            by_name |= dict(uow.s.execute(select(User.username, User.display_name)
+                                          .where(User.username.in_(sorted(wanted)[:500]))).all())
+        d["readable"] = present(variables, info, Names(users=by_name, counties=county_names))
+        d["step_names"] = steps
+        for row in d["timers"]:
+            row["name"] = steps.get(row["element_id"]) or row["element_id"]
+        for h in d["history"]:
+            h["step"] = steps.get(h["element_id"] or "") or h["element_id"]
+        d["xml"] = definition.sources[definition.bpmn_file]
+        return d
+
+
+_WORDS: dict[int, tuple[FormInfo, dict[str, str]]] = {}
+
+
+def _definition_words(definition_id: int, parsed: Any) -> tuple[FormInfo, dict[str, str]]:
+    """Form labels and step names of a definition (deployed definitions never change: cached)."""
+    found = _WORDS.get(definition_id)
+    if found is None:
+        specs = all_task_specs(parsed)
+        steps = {s.bpmn_id: s.bpmn_name for s in specs if getattr(s, "bpmn_id", None) and getattr(s, "bpmn_name", None)}
+        found = _WORDS[definition_id] = (form_info(specs), steps)
+    return found
+
+
+def _load(uow: UnitOfWork, instance_id: int) -> tuple[ProcessInstance, ProcessDefinition, Any]:
+    inst = uow.s.get(ProcessInstance, instance_id)
+    if inst is None:
+        raise NotFound(t("流程实例 {id} 不存在", id=instance_id), code="instance_not_found")
+    definition = uow.s.get(ProcessDefinition, inst.definition_id)
+    assert definition is not None
+    return inst, definition, load_for_reading(uow, inst)
+
+
+def _user_ids(uow: UnitOfWork, inst: ProcessInstance) -> set[int]:
+    ids = set(uow.s.scalars(select(TaskIndex.assignee_id).where(TaskIndex.instance_id == inst.id,
+                                                                 TaskIndex.assignee_id.is_not(None))))
+    ids |= set(uow.s.scalars(select(AuditEntry.actor_id).where(AuditEntry.instance_id == inst.id,
+                                                                AuditEntry.actor_id.is_not(None)).distinct()))
+    if inst.started_by:
+        ids.add(inst.started_by)
+    return {i for i in ids if i is not None}
+
+
+def _users_by_id(uow: UnitOfWork, ids: set[int]) -> dict[int, User]:
+    if not ids:
+        return {}
+    return {u.id: u for u in uow.s.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def _detail(uow: UnitOfWork, inst: ProcessInstance, definition: ProcessDefinition, wf: Any,
+            users: dict[int, User]) -> dict[str, Any]:
+    variables = instance_variables(wf)
+    now = uow.runtime.now()
+    tasks = []
+    for row in uow.s.scalars(select(TaskIndex).where(TaskIndex.instance_id == inst.id).order_by(TaskIndex.id)):
+        holder = users.get(row.assignee_id) if row.assignee_id else None
+        tasks.append({"id": row.task_id, "element_id": row.element_id, "name": row.name, "role": row.role,
+                      "county": row.county, "holder": holder.display_name if holder else None,
+                      "holder_username": holder.username if holder else None, "candidates": row.candidates,
+                      "due_at": row.due_at, "overdue": bool(row.due_at and row.due_at < now),
+                      "created_at": row.created_at, "has_draft": bool(row.draft)})
+    timers = [{"element_id": row.element_id, "due_at": row.due_at}
+              for row in uow.s.scalars(select(Timer).where(Timer.instance_id == inst.id).order_by(Timer.due_at))]
+    history = []
+    for a in uow.s.scalars(select(AuditEntry).where(AuditEntry.instance_id == inst.id).order_by(AuditEntry.id)):
+        who = users.get(a.actor_id) if a.actor_id else None
+        history.append({"id": a.id, "at": a.at, "actor": a.actor, "actor_name": who.display_name if who else a.actor,
+                        "action": a.action, "task_id": a.task_id, "element_id": a.element_id, "data": a.data})
+    starter = users.get(inst.started_by) if inst.started_by else None
+    newer = uow.s.scalar(select(func.max(ProcessDefinition.version)).where(
+        ProcessDefinition.key == inst.process_key))
+    return {"id": inst.id, "process_key": inst.process_key, "definition_id": definition.id,
+            "version": definition.version, "latest_version": newer, "name": definition.name,
+            "business_key": inst.business_key, "state": inst.state, "county": inst.county,
+            "started_by": starter.display_name if starter else None, "started_at": inst.started_at,
+            "updated_at": inst.updated_at, "ended_at": inst.ended_at, "incident": inst.incident,
+            "lock_version": inst.lock_version, "variables": variables, "tasks": tasks, "timers": timers,
+            "history": history,
+            "colouring": element_states(wf, definition.sources[definition.bpmn_file])}
 
 
 # -- definitions -------------------------------------------------------------------------------------

@@ -35,7 +35,14 @@ def test_admin_filters_opens_instance_and_sees_coloured_diagram(api, admin_page,
     assert page.locator(".djs-element.st-active[data-element-id=task_a]").count() == 1
     assert page.locator(".djs-element.st-completed[data-element-id=start_event]").count() == 1
     assert page.locator(".djs-connection.flow-taken[data-element-id=f1]").count() == 1
-    assert "task_a" in page.locator("[data-testid=tasks]").inner_text()
+    tasks = page.locator("[data-testid=tasks]").inner_text()
+    assert "市局审核" in tasks and "task_a" not in tasks  # the step's name, not its element id
+    # the whole diagram fits inside its canvas
+    canvas = page.locator("#diagram").bounding_box()
+    for box in page.locator("#diagram .djs-element.djs-shape").evaluate_all(
+            "els => els.map(e => e.getBoundingClientRect().toJSON())"):
+        assert canvas["x"] <= box["x"] and box["x"] + box["width"] <= canvas["x"] + canvas["width"] + 1
+        assert canvas["y"] <= box["y"] and box["y"] + box["height"] <= canvas["y"] + canvas["height"] + 1
     shot(page, "admin-instance")
 
 
