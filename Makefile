@@ -66,6 +66,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.supervision_bench
 	$(BIN)/python -m tests.bench.sandbox_bench
 	$(BIN)/python -m tests.bench.dossier_bench
+	$(BIN)/python -m tests.bench.admin_page_bench
 
 scheduler: $(STAMP)
 	$(BIN)/flask --app app scheduler

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
@@ -212,6 +212,19 @@ def _definition_words(definition_id: int, parsed: Any) -> tuple[FormInfo, dict[s
         steps = {s.bpmn_id: s.bpmn_name for s in specs if getattr(s, "bpmn_id", None) and getattr(s, "bpmn_name", None)}
         found = _WORDS[definition_id] = (form_info(specs), steps)
     return found
+
+
+def step_names(uow: UnitOfWork, process_keys: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Per process key, element id → step name, from its latest deployed version (for pages that
+    list elements of several instances: deadlines, timers)."""
+    out: dict[str, dict[str, str]] = {}
+    with uow:
+        for key in set(process_keys):
+            d = uow.s.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
+                              .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+            if d is not None:
+                out[key] = _definition_words(d.id, uow.runtime.engine.parsed(d.id, d.sources, d.key))[1]
+    return out
 
 
 def _load(uow: UnitOfWork, instance_id: int) -> tuple[ProcessInstance, ProcessDefinition, Any]:

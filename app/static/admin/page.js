@@ -13,3 +13,10 @@
     if (el.hasAttribute && el.hasAttribute('data-autosubmit') && el.form) { el.form.submit(); }
   });
 })();
+// a checkbox that ticks every checkbox named by its data-check-all
+document.addEventListener('change', function (ev) {
+  var el = ev.target;
+  var name = el.getAttribute && el.getAttribute('data-check-all');
+  if (!name) { return; }
+  document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (c) { c.checked = el.checked; });
+});
