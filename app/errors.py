@@ -81,7 +81,7 @@ def register_error_handlers(app: Flask) -> None:
     def _csrf(exc: CSRFError) -> ResponseReturnValue:
         if _is_api():
             return json_error(400, f"CSRF check failed: {exc.description}")
-        return error_page(400, gettext("表单已过期，请刷新页面后重新提交。"))
+        return error_page(400, gettext("表单已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。"))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> ResponseReturnValue:
