@@ -10,17 +10,15 @@ from typing import Any
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import select
 
 from app.extensions import actor_of, ro_uow, runtime, uow
 from app.templating import county_names, in_language
 from processes.access import Permission, allowed, require
 from processes.admin import dashboard as dash
+from processes.admin import diagrams, views
 from processes.admin import services as svc
-from processes.admin import views
 from processes.clock import CST
 from processes.errors import DomainError, Invalid
-from processes.models import DecisionFile
 from processes.services import deploy as deploy_svc
 from processes.services import instances as inst_svc
 from processes.services import users as users_svc
@@ -302,16 +300,16 @@ def admin_modeler():
     if definition_id.isdigit():
         d = views.definition(ro_uow(), _user(), int(definition_id))
         key, xml, file_name, base_version, source = d["key"], d["xml"], d["file"], d["version"], \
-            f"版本 {d['version']}"
+            "version"
     elif key:
         draft = svc.get_draft(ro_uow(), key)
         if draft is not None:
-            xml, file_name, base_version, source = draft["xml"], draft["file_name"], draft["base_version"], "草稿"
+            xml, file_name, base_version, source = draft["xml"], draft["file_name"], draft["base_version"], "draft"
         else:
             latest = [d for d in views.definitions(ro_uow(), _user()) if d["key"] == key]
             if latest:
                 d = views.definition(ro_uow(), _user(), latest[0]["id"])
-                xml, file_name, base_version, source = d["xml"], d["file"], d["version"], f"版本 {d['version']}"
+                xml, file_name, base_version, source = d["xml"], d["file"], d["version"], "version"
     if xml is None:
         key = key or "new_process"
         xml = EMPTY_DIAGRAM.replace("{key}", key)
@@ -324,6 +322,14 @@ def _body() -> dict[str, Any]:
     if not isinstance(body, dict):
         raise Invalid("send a JSON object", [{"field": "body", "message": "应为 JSON"}])
     return body
+
+
+def _json(fn: Any) -> Any:
+    """A JSON answer for the editors' fetch calls, errors included (never the HTML error page)."""
+    try:
+        return jsonify(fn())
+    except DomainError as exc:
+        return jsonify({"error": exc.message, "code": exc.code, "errors": exc.errors}), exc.status
 
 
 @bp.post("/admin/modeler/validate")
@@ -339,50 +345,85 @@ def admin_modeler_validate():
 def admin_modeler_save():
     body = _body()
     base = body.get("base_version")
-    d = svc.save_draft(uow(), actor_of(_user()), str(body.get("xml") or ""), body.get("key") or None,
-                       body.get("file_name") or None, base if isinstance(base, int) else None)
-    return jsonify({k: v for k, v in d.items() if k != "xml"})
+    return _json(lambda: {k: v for k, v in svc.save_draft(
+        uow(), actor_of(_user()), str(body.get("xml") or ""), body.get("key") or None, body.get("file_name") or None,
+        base if isinstance(base, int) else None).items() if k != "xml"})
+
+
+@bp.post("/admin/modeler/diff")
+@login_required
+def admin_modeler_diff():
+    """What a deploy would change against the running version: shown for confirmation before deploying."""
+    body = _body()
+    return _json(lambda: diagrams.compare_with_running(ro_uow(), actor_of(_user()), str(body.get("xml") or ""),
+                                                       str(body.get("file_name") or "diagram.bpmn")))
 
 
 @bp.post("/admin/modeler/deploy")
 @login_required
 def admin_modeler_deploy():
     body = _body()
-    actor = actor_of(_user())
     xml = str(body.get("xml") or "")
-    check = svc.validate_xml(ro_uow(), str(body.get("file_name") or "diagram.bpmn"), xml)
+    file_name = str(body.get("file_name") or "diagram.bpmn")
+    check = svc.validate_xml(ro_uow(), file_name, xml)
     if not check["ok"]:
         return jsonify({"deployed": False, **check}), 422
-    d = svc.save_draft(uow(), actor, xml, body.get("key") or None, body.get("file_name") or None)
-    result = svc.deploy_draft(uow(), actor, d["key"])
-    return jsonify({"deployed": True, **result, "warnings": check["warnings"]})
+
+    def deploy() -> dict[str, Any]:
+        result = diagrams.deploy_from_editor(uow(), actor_of(_user()), xml, file_name,
+                                             str(body.get("key") or check.get("key") or "") or None)
+        return {"deployed": True, **result, "warnings": check["warnings"],
+                "modeler": url_for("admin.admin_modeler", definition=result["definition_id"])}
+    return _json(deploy)
 
 
 @bp.get("/admin/dmn")
 @login_required
 def admin_dmn():
+    files = diagrams.decision_files(ro_uow(), _user())
+    name = request.args.get("file") or (files[0]["name"] if files else "")
+    chosen = next((f for f in files if f["name"] == name), None)
+    return render_template("admin/dmn.html", files=files, name=name, chosen=chosen,
+                           xml=chosen["xml"] if chosen else "")
+
+
+def _dmn_body() -> tuple[str, str]:
+    body = _body()
+    return str(body.get("xml") or ""), str(body.get("file_name") or "decision.dmn").strip()
+
+
+@bp.post("/admin/dmn/validate")
+@login_required
+def admin_dmn_validate():
     require(_user(), Permission.EDIT_DIAGRAMS)
+    xml, name = _dmn_body()
+    return jsonify(diagrams.validate_dmn(ro_uow(), xml, name))
 
 
-    with uow() as u:
-        files = {d.name: d for d in u.s.scalars(select(DecisionFile).order_by(DecisionFile.version))}
-        listing = [{"name": d.name, "version": d.version} for d in files.values()]
-        name = request.args.get("file") or (listing[0]["name"] if listing else "")
-        xml = files[name].content if name in files else ""
-    return render_template("admin/dmn.html", files=listing, name=name, xml=xml)
+@bp.post("/admin/dmn/save")
+@login_required
+def admin_dmn_save():
+    xml, name = _dmn_body()
+    return _json(lambda: {k: v for k, v in svc.save_draft(uow(), actor_of(_user()), xml, name, name).items()
+                          if k != "xml"})
+
+
+@bp.post("/admin/dmn/diff")
+@login_required
+def admin_dmn_diff():
+    xml, name = _dmn_body()
+    return _json(lambda: diagrams.compare_with_running(ro_uow(), actor_of(_user()), xml, name))
 
 
 @bp.post("/admin/dmn/deploy")
 @login_required
 def admin_dmn_deploy():
-    body = _body()
-    name = str(body.get("file_name") or "decision.dmn")
-    try:
-        results = deploy_svc.deploy_file(uow(), actor_of(_user()), name, str(body.get("xml") or ""))
-    except DomainError as exc:
-        return jsonify({"deployed": False, "error": exc.message, "errors": exc.errors}), exc.status
-    return jsonify({"deployed": True, "results": [{"key": r.key, "version": r.version, "created": r.created,
-                                                    "kind": r.kind} for r in results]})
+    require(_user(), Permission.EDIT_DIAGRAMS)
+    xml, name = _dmn_body()
+    check = diagrams.validate_dmn(ro_uow(), xml, name)
+    if not check["ok"]:
+        return jsonify({"deployed": False, **check}), 422
+    return _json(lambda: {"deployed": True, **diagrams.deploy_from_editor(uow(), actor_of(_user()), xml, name, name)})
 
 
 # -- scenarios ---------------------------------------------------------------------------------------------

@@ -77,6 +77,9 @@ def test_owner_edits_validates_fixes_deploys_v2_and_migrates(api, admin_page, fl
     page.click("#btn-validate")
     page.wait_for_selector("#status.ok-box")
     page.click("#btn-deploy")
+    page.locator("[data-testid=deploy-confirm][data-ready='1']").wait_for()  # deploy asks first
+    assert "f_yes" in page.inner_text("[data-testid=diff-changed]")
+    page.click("[data-testid=deploy-confirm-ok]")
     page.wait_for_function("() => document.getElementById('status').textContent.includes('版本 2')")
     # a new instance runs on version 2, the old one stays on version 1 until migrated
     new = start(api)

@@ -62,6 +62,8 @@ window.LcBpmn = {
     });
   },
   createDmnModeler(container) {
-    return new DmnModeler({ container, common: { additionalModules: [dmnTranslateModule] } });
+    // dmn-js replaces `common.additionalModules` by each view's own list: give every view the module
+    const zh = { additionalModules: [dmnTranslateModule] };
+    return new DmnModeler({ container, drd: zh, decisionTable: zh, literalExpression: zh, boxedExpression: zh });
   }
 };
