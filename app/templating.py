@@ -64,6 +64,21 @@ def local_time(value: object) -> str:
     return dt.astimezone(CST).strftime("%Y-%m-%d %H:%M")
 
 
+def local_date(value: object) -> str:
+    """An ISO instant (or datetime) as its Beijing date ``YYYY-MM-DD``; a plain date stays as it is."""
+    text = local_time(value)
+    return text[:10] if text != "—" else text
+
+
+def quarter_name(key: object) -> str:
+    """``2026Q3`` → 2026年第3季度 (in the reader's language)."""
+    text = str(key or "")
+    year, _, q = text.partition("Q")
+    if not (year.isdigit() and q.isdigit()):
+        return text
+    return gettext("%(year)s年第%(q)s季度", year=year, q=q) if has_request_context() else f"{year}年第{q}季度"
+
+
 def init_templating(app: Flask) -> None:
     @app.context_processor
     def _globals() -> dict[str, Any]:
@@ -75,6 +90,8 @@ def init_templating(app: Flask) -> None:
                 "unread_notifications": bell, "can": can}
 
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(local_date, "local_date")
+    app.add_template_filter(quarter_name, "quarter")
 
     @app.get("/favicon.ico")
     def favicon() -> Any:

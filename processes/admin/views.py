@@ -227,6 +227,15 @@ def step_names(uow: UnitOfWork, process_keys: Iterable[str]) -> dict[str, dict[s
     return out
 
 
+def display_names(uow: UnitOfWork, usernames: Iterable[str]) -> dict[str, str]:
+    """User name → the name people know them by (unknown names are left out)."""
+    wanted = sorted({u for u in usernames if u})
+    if not wanted:
+        return {}
+    with uow:
+        return dict(uow.s.execute(select(User.username, User.display_name).where(User.username.in_(wanted))).all())
+
+
 def _load(uow: UnitOfWork, instance_id: int) -> tuple[ProcessInstance, ProcessDefinition, Any]:
     inst = uow.s.get(ProcessInstance, instance_id)
     if inst is None:
