@@ -52,17 +52,18 @@ def _flash_error(exc: DomainError) -> None:
     flash(f"{exc.message}{'：' + details if details else ''}", "error")
 
 
-ACTION_NAMES = {"instance.started": N_("发起"), "task.completed": N_("办理"), "task.claimed": N_("认领"),
-                "task.released": N_("释放"), "task.transferred": N_("转办"), "task.delegated": N_("委派"),
-                "task.copied": N_("抄送"), "task.urged": N_("催办"), "instance.withdrawn": N_("撤回"),
-                "instance.incident": N_("发生故障"), "incident.retried": N_("重试"),
-                "incident.skipped": N_("跳过故障环节"), "instance.suspend": N_("挂起"), "instance.resume": N_("恢复"),
-                "instance.terminate": N_("终止"), "instance.variables_edited": N_("修改变量"),
-                "instance.migrated": N_("迁移版本"), "timer.fired": N_("定时器触发"),
-                "message.correlated": N_("收到消息"), "task.taken_back": N_("收回委派"),
-                "task.draft_saved": N_("保存草稿"), "material.uploaded": N_("上传材料"),
-                "objection.filed": N_("提出异议"), "deadline.recomputed": N_("重算期限"),
-                "register.entry_added": N_("列入名录"), "report.chased": N_("催报")}
+ACTION_NAMES = {"instance.started": N_("发起了流程"), "task.completed": N_("办理了"), "task.claimed": N_("认领了"),
+                "task.released": N_("释放了"), "task.transferred": N_("转办了"), "task.delegated": N_("委派了"),
+                "task.copied": N_("抄送了"), "task.urged": N_("催办了"), "instance.withdrawn": N_("撤回了申请"),
+                "instance.incident": N_("发生故障"), "incident.retried": N_("重试了故障环节"),
+                "incident.skipped": N_("跳过了故障环节"), "instance.suspend": N_("挂起了实例"),
+                "instance.resume": N_("恢复了实例"), "instance.terminate": N_("终止了实例"),
+                "instance.variables_edited": N_("修改了变量"), "instance.migrated": N_("迁移了版本"),
+                "timer.fired": N_("定时器触发"), "message.correlated": N_("收到消息"),
+                "task.taken_back": N_("收回了委派"),
+                "task.draft_saved": N_("保存了草稿"), "material.uploaded": N_("上传了材料"),
+                "objection.filed": N_("提出了异议"), "deadline.recomputed": N_("重算了期限"),
+                "register.entry_added": N_("列入名录"), "report.chased": N_("催报了")}
 
 
 @bp.app_context_processor

@@ -152,6 +152,10 @@ class Presenter:
             return v
         if isinstance(v, list) and all(not isinstance(x, dict | list) for x in v):
             return "、".join(self.words(key, x) for x in v) or "—"
+        if isinstance(v, dict):
+            return "，".join(f"{self.label(str(k))} {self.words(str(k), x)}" for k, x in v.items()) or "—"
+        if isinstance(v, list):
+            return "；".join(self.words(key, x) for x in v) or "—"
         return json.dumps(v, ensure_ascii=False, default=str)
 
     def label(self, key: str) -> str:

@@ -80,6 +80,7 @@ def list_instances(uow: UnitOfWork, user: User, filters: dict[str, Any] | None =
         rows = uow.s.scalars(ordered.limit(per_page).offset((page - 1) * per_page)).all()
         ids = [r.id for r in rows]
         versions = dict(uow.s.execute(select(ProcessDefinition.id, ProcessDefinition.version)).all())
+        names = dict(uow.s.execute(select(ProcessDefinition.id, ProcessDefinition.name)).all())
         tasks: dict[int, list[str]] = {}
         overdue: set[int] = set()
         now = uow.runtime.now()
@@ -88,6 +89,7 @@ def list_instances(uow: UnitOfWork, user: User, filters: dict[str, Any] | None =
             if row.due_at is not None and row.due_at < now:
                 overdue.add(row.instance_id)
         items = [{"id": r.id, "process_key": r.process_key, "version": versions.get(r.definition_id),
+                  "process_name": names.get(r.definition_id) or r.process_key,
                   "business_key": r.business_key, "state": r.state, "county": r.county,
                   "started_at": r.started_at.isoformat(), "updated_at": r.updated_at.isoformat(),
                   "current": tasks.get(r.id, []) or list(r.active_elements or []),
@@ -100,11 +102,14 @@ def list_instances(uow: UnitOfWork, user: User, filters: dict[str, Any] | None =
 def filter_options(uow: UnitOfWork) -> dict[str, Any]:
     with uow:
         keys = uow.s.scalars(select(ProcessDefinition.key).distinct().order_by(ProcessDefinition.key)).all()
+        latest_names = {k: n for k, n in uow.s.execute(select(ProcessDefinition.key, ProcessDefinition.name)
+                                                        .order_by(ProcessDefinition.version)).all()}
         versions = sorted(set(uow.s.scalars(select(ProcessDefinition.version))))
         counties = sorted(c for c in uow.s.scalars(select(ProcessInstance.county).distinct()) if c)
         rounds = [{"id": r.id, "name": r.name} for r in uow.s.execute(
             select(RecognitionRound.id, RecognitionRound.name).order_by(RecognitionRound.id.desc()))]
-        return {"process_keys": list(keys), "versions": versions, "counties": counties, "rounds": rounds,
+        return {"process_keys": list(keys), "process_names": {k: latest_names.get(k) or k for k in keys},
+                "versions": versions, "counties": counties, "rounds": rounds,
                 "states": list(InstanceState)}
 
 
@@ -184,7 +189,7 @@ def instance_page(uow: UnitOfWork, user: User, instance_id: int, county_names: M
         users = _users_by_id(uow, _user_ids(uow, inst))
         d = _detail(uow, inst, definition, wf, users)
         parsed = uow.runtime.engine.parsed(definition.id, definition.sources, definition.key)
-        info, steps = _definition_words(definition.id, parsed)
+        info, steps = _definition_words(definition.content_hash, parsed)
         variables = d["variables"]
         wanted = usernames_in(variables) - {u.username for u in users.values()}
         by_name = {u.username: u.display_name for u in users.values()}
@@ -201,16 +206,17 @@ def instance_page(uow: UnitOfWork, user: User, instance_id: int, county_names: M
         return d
 
 
-_WORDS: dict[int, tuple[FormInfo, dict[str, str]]] = {}
+_WORDS: dict[str, tuple[FormInfo, dict[str, str]]] = {}
 
 
-def _definition_words(definition_id: int, parsed: Any) -> tuple[FormInfo, dict[str, str]]:
-    """Form labels and step names of a definition (deployed definitions never change: cached)."""
-    found = _WORDS.get(definition_id)
+def _definition_words(content_hash: str, parsed: Any) -> tuple[FormInfo, dict[str, str]]:
+    """Form labels and step names of a definition, cached by its content (a deployed version never
+    changes; the same content is the same words in any database)."""
+    found = _WORDS.get(content_hash)
     if found is None:
         specs = all_task_specs(parsed)
         steps = {s.bpmn_id: s.bpmn_name for s in specs if getattr(s, "bpmn_id", None) and getattr(s, "bpmn_name", None)}
-        found = _WORDS[definition_id] = (form_info(specs), steps)
+        found = _WORDS[content_hash] = (form_info(specs), steps)
     return found
 
 
@@ -223,7 +229,7 @@ def step_names(uow: UnitOfWork, process_keys: Iterable[str]) -> dict[str, dict[s
             d = uow.s.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
                               .order_by(ProcessDefinition.version.desc()).limit(1)).first()
             if d is not None:
-                out[key] = _definition_words(d.id, uow.runtime.engine.parsed(d.id, d.sources, d.key))[1]
+                out[key] = _definition_words(d.content_hash, uow.runtime.engine.parsed(d.id, d.sources, d.key))[1]
     return out
 
 
