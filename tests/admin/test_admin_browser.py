@@ -92,7 +92,7 @@ def test_owner_edits_validates_fixes_deploys_v2_and_migrates(api, admin_page, fl
     page.check(f"input[name=instances][value='{old['id']}']")
     page.fill("input[name=reason]", "条件改写")
     page.click("button[value=apply]")
-    assert "v1 → v2" in page.locator("[data-testid=result]").inner_text()
+    assert "版本 1 → 版本 2" in page.locator("[data-testid=result]").inner_text()
     assert api.as_user("admin").get(f"/api/v1/admin/instances/{old['id']}").get_json()["version"] == 2
 
 
