@@ -7,7 +7,7 @@ PORT ?= 5000
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: run test setup lint bench scheduler clean docdeps
+.PHONY: run test setup lint bench scheduler clean docdeps browserdeps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,13 +43,17 @@ $(NPM_STAMP): package.json Makefile app/static/admin/modeler-entry.js app/static
 docdeps:
 	@scripts/ensure-document-deps.sh
 
+# Debian's Chromium and a CJK font for the browser tests (apt-get when root, else an error naming them)
+browserdeps:
+	@scripts/ensure-browser-deps.sh
+
 setup: $(STAMP) $(NPM_STAMP) docdeps
 
 run: setup
 	APP_ENV=$${APP_ENV:-development} $(BIN)/flask --app app seed
 	APP_ENV=$${APP_ENV:-development} $(BIN)/python -m app.serve --port $(PORT)
 
-test: $(STAMP) $(NPM_STAMP) docdeps
+test: $(STAMP) $(NPM_STAMP) docdeps browserdeps
 	$(BIN)/ruff check processes handlers app tests
 	$(BIN)/mypy processes handlers app
 	$(BIN)/lint-imports
