@@ -36,6 +36,8 @@ KNOWN_LABELS = {
     "objection_history": "异议记录", "objections_filed": "异议数", "objections_pending": "待核查异议数",
     "objections_upheld": "异议成立", "pending_objection": "待核查的异议", "supplement_history": "补正记录",
     "relaxed_confirmed": "已确认放宽条件", "platform_user": "平台账号", "quarter": "季度", "year": "年度",
+    "county_form_errors": "县级表单问题", "review_errors": "审核表单问题", "survey_errors": "测评问题",
+    "survey_sample_errors": "测评样本问题", "flagged_rules": "未通过的自动检查项", "decline_reasons": "不予推荐理由",
 }
 
 # values that name people or counties

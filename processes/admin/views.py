@@ -26,7 +26,7 @@ from processes.models import (
 )
 from processes.recognition.models import Application, RecognitionRound
 from processes.services.core import load_for_reading
-from processes.vocabulary import InstanceState
+from processes.vocabulary import ROLE_NAMES, InstanceState
 
 SORTS: dict[str, Any] = {
     "id": ProcessInstance.id, "started": ProcessInstance.started_at, "updated": ProcessInstance.updated_at,
@@ -200,8 +200,15 @@ def instance_page(uow: UnitOfWork, user: User, instance_id: int, county_names: M
         d["step_names"] = steps
         for row in d["timers"]:
             row["name"] = steps.get(row["element_id"]) or row["element_id"]
+        lines: list[dict[str, Any]] = []
         for h in d["history"]:
-            h["step"] = steps.get(h["element_id"] or "") or h["element_id"]
+            last = lines[-1] if lines else None
+            if last is not None and (last["actor"], last["action"]) == (h["actor"], h["action"]) and \
+                    h["action"] in _REPEATED_ACTIONS:  # eleven uploads in a row read as one line, ×11
+                last["times"] += 1
+                continue
+            lines.append(h | {"step": steps.get(h["element_id"] or "") or h["element_id"], "times": 1})
+        d["history"] = lines
         d["xml"] = definition.sources[definition.bpmn_file]
         return d
 
@@ -267,6 +274,10 @@ def _users_by_id(uow: UnitOfWork, ids: set[int]) -> dict[int, User]:
     return {u.id: u for u in uow.s.scalars(select(User).where(User.id.in_(ids)))}
 
 
+# audit actions that repeat without a step of their own (shown once with a count)
+_REPEATED_ACTIONS = ("material.uploaded", "task.draft_saved", "deadline.recomputed")
+
+
 def _detail(uow: UnitOfWork, inst: ProcessInstance, definition: ProcessDefinition, wf: Any,
             users: dict[int, User]) -> dict[str, Any]:
     variables = instance_variables(wf)
@@ -281,10 +292,11 @@ def _detail(uow: UnitOfWork, inst: ProcessInstance, definition: ProcessDefinitio
                       "created_at": row.created_at, "has_draft": bool(row.draft)})
     timers = [{"element_id": row.element_id, "due_at": row.due_at}
               for row in uow.s.scalars(select(Timer).where(Timer.instance_id == inst.id).order_by(Timer.due_at))]
-    history = []
+    history: list[dict[str, Any]] = []
     for a in uow.s.scalars(select(AuditEntry).where(AuditEntry.instance_id == inst.id).order_by(AuditEntry.id)):
         who = users.get(a.actor_id) if a.actor_id else None
-        history.append({"id": a.id, "at": a.at, "actor": a.actor, "actor_name": who.display_name if who else a.actor,
+        history.append({"id": a.id, "at": a.at, "actor": a.actor,
+                        "actor_name": who.display_name if who else ROLE_NAMES.get(a.actor, a.actor),
                         "action": a.action, "task_id": a.task_id, "element_id": a.element_id, "data": a.data})
     starter = users.get(inst.started_by) if inst.started_by else None
     newer = uow.s.scalar(select(func.max(ProcessDefinition.version)).where(
