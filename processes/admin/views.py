@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
@@ -144,14 +145,16 @@ def element_states(wf: Any, xml: str | None = None) -> dict[str, Any]:
     return {"elements": elements, "flows": flows}
 
 
-def _sequence_flows(xml: str) -> list[tuple[str, str, str]]:
+@lru_cache(maxsize=64)
+def _sequence_flows(xml: str) -> tuple[tuple[str, str, str], ...]:
+    """The diagram's sequence flows (id, source, target); parsed once per diagram text."""
 
     try:
         root = parse_xml(xml, "diagram")
     except Exception:  # noqa: BLE001 - colouring is best effort
-        return []
-    return [(n.get("id"), n.get("sourceRef"), n.get("targetRef")) for n in root.iter(f"{{{BPMN_NS}}}sequenceFlow")
-            if n.get("id")]
+        return ()
+    return tuple((n.get("id"), n.get("sourceRef"), n.get("targetRef"))
+                 for n in root.iter(f"{{{BPMN_NS}}}sequenceFlow") if n.get("id"))
 
 
 def diagram_state(uow: UnitOfWork, user: User, instance_id: int) -> dict[str, Any]:
