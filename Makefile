@@ -7,7 +7,7 @@ PORT ?= 5000
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: run test setup lint bench scheduler clean docdeps
+.PHONY: run test setup lint bench scheduler clean docdeps browserdeps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,8 @@ ESBUILD := node_modules/.bin/esbuild
 # npm packages (package.json, exact versions) + the diagram bundle: bpmn-js Modeler with the Camunda 7
 # properties panel, the navigated viewer, dmn-js and the zh-CN translation (app/static/admin/) bundled
 # by esbuild into app/static/dist/ (gitignored); the stylesheets and fonts are copied beside it.
-$(NPM_STAMP): package.json Makefile app/static/admin/modeler-entry.js app/static/admin/zh-cn-translate.js
+$(NPM_STAMP): package.json Makefile $(wildcard app/static/admin/*.js) \
+		app/static/admin/zh-cn-dmn.js
 	npm install --no-audit --no-fund --loglevel=error
 	rm -rf $(DIST) && mkdir -p $(DIST)/bpmn-font $(DIST)/dmn-font
 	$(ESBUILD) app/static/admin/modeler-entry.js --bundle --minify --format=iife --target=es2019 \
@@ -42,13 +43,17 @@ $(NPM_STAMP): package.json Makefile app/static/admin/modeler-entry.js app/static
 docdeps:
 	@scripts/ensure-document-deps.sh
 
+# Debian's Chromium and a CJK font for the browser tests (apt-get when root, else an error naming them)
+browserdeps:
+	@scripts/ensure-browser-deps.sh
+
 setup: $(STAMP) $(NPM_STAMP) docdeps
 
 run: setup
 	APP_ENV=$${APP_ENV:-development} $(BIN)/flask --app app seed
 	APP_ENV=$${APP_ENV:-development} $(BIN)/python -m app.serve --port $(PORT)
 
-test: $(STAMP) $(NPM_STAMP) docdeps
+test: $(STAMP) $(NPM_STAMP) docdeps browserdeps
 	$(BIN)/ruff check processes handlers app tests
 	$(BIN)/mypy processes handlers app
 	$(BIN)/lint-imports
@@ -70,6 +75,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.supervision_bench
 	$(BIN)/python -m tests.bench.sandbox_bench
 	$(BIN)/python -m tests.bench.dossier_bench
+	$(BIN)/python -m tests.bench.admin_page_bench
 
 scheduler: $(STAMP)
 	$(BIN)/flask --app app scheduler

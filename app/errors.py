@@ -1,16 +1,21 @@
-"""Errors: JSON under /api (never an HTML page), a friendly page elsewhere; never a traceback."""
+"""Errors: JSON under /api (never an HTML page), a page in the reader's language elsewhere, saying what
+happened and what to do (``app/templates/error.html``); never a traceback, never werkzeug's English."""
 
 from __future__ import annotations
 
 import logging
+import re
+from datetime import datetime
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from processes.clock import ClockError
+from app.i18n import select_locale
+from processes.clock import CST, ClockError
 from processes.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -31,35 +36,62 @@ HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "n
               422: "invalid", 429: "too_many_requests", 500: "internal_error", 503: "unavailable"}
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def readable(message: str | None) -> str | None:
+    """A detail worth showing a person: in English mode anything, in Chinese mode only a Chinese text
+    (a use case's developer text in English is logged, not shown)."""
+    if not message:
+        return None
+    if select_locale() == "en" or _CJK.search(message):
+        return message
+    log.info("error detail not shown to the reader: %s", message)
+    return None
+
+
+def error_page(status: int, message: str | None = None, errors: list[Any] | None = None) -> ResponseReturnValue:
+    """The error page: what happened and what to do for ``status``, the use case's reason when readable,
+    and the time in Beijing time for the administrator to find it in the log."""
+    at = datetime.now(CST).strftime("%Y-%m-%d %H:%M:%S")
+    known = status if status in ERROR_PAGES else (500 if status >= 500 else 400)
+    return render_template("error.html", status=status, kind=known, message=readable(message),
+                           errors=[e for e in errors or [] if isinstance(e, dict)], at=at,
+                           upload_max_mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)), status
+
+
+# the statuses error.html explains (what happened, what to do); others read as 400 or 500
+ERROR_PAGES = (400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> ResponseReturnValue:
         if _is_api():
             return json_error(exc.status, exc.message, exc.errors, exc.code)
-        return render_template("error.html", status=exc.status, message=exc.message, errors=exc.errors), exc.status
+        return error_page(exc.status, exc.message, exc.errors)
 
     @app.errorhandler(ClockError)
     def _clock(exc: ClockError) -> ResponseReturnValue:
         if _is_api():
             return json_error(403, str(exc))
-        return render_template("error.html", status=403, message=str(exc), errors=[]), 403
+        return error_page(403, str(exc))
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> ResponseReturnValue:
         if _is_api():
             return json_error(400, f"CSRF check failed: {exc.description}")
-        return render_template("error.html", status=400, message="表单已过期或缺少 CSRF 令牌，请刷新页面后重试",
-                               errors=[]), 400
+        return error_page(400, gettext("表单已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。"))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> ResponseReturnValue:
         if _is_api():
             return json_error(exc.code or 500, exc.description or exc.name)
-        return render_template("error.html", status=exc.code, message=exc.description, errors=[]), exc.code or 500
+        return error_page(exc.code or 500)  # werkzeug's description is English: the page says it itself
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> ResponseReturnValue:
         log.exception("unexpected error on %s %s", request.method, request.path)
         if _is_api():
             return json_error(500, "internal error; the administrator can find it in the log")
-        return render_template("error.html", status=500, message="系统内部错误，已记录日志", errors=[]), 500
+        return error_page(500)

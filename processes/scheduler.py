@@ -23,7 +23,8 @@ so a timer fires once (``services.timers.fire_timers``).
 Jobs (explicit ids): ``fire-timers`` every ``scheduler_poll_seconds`` (first run at start, so
 timers that fell due while no scheduler ran fire at once), ``wake-up`` a one-off job at the next
 due time when it comes before the next poll (low latency), ``reminders`` every
-``reminder_poll_seconds`` (settings extra, default 60 s).
+``reminder_poll_seconds`` (settings extra, default 60 s), which also sends the e-mails still due
+(``notifications/mail.py``: first tries left behind, retries after a failure).
 """
 
 from __future__ import annotations
@@ -371,6 +372,7 @@ class Scheduler:
             log.debug("could not schedule wake-up", exc_info=True)
 
     def remind(self) -> int:
+        from processes.notifications.mail import retry_due as retry_mail
         from processes.reminders import run_reminders
 
         with self._poll_lock:
@@ -381,6 +383,8 @@ class Scheduler:
             except Exception as error:  # noqa: BLE001
                 self._job_failed("reminders", error)
                 return 0
+            finally:
+                retry_mail(self.rt)  # e-mails not sent yet or failed earlier (never raises)
 
     def daily(self) -> dict | None:
         """Supervision jobs (Art. 15, 17, 19-21: rounds, expiry, quarterly reports, chasing) once per

@@ -54,6 +54,15 @@ class Settings:
     # documents: the public site's base URL (QR codes, notices) and the CJK font file embedded in PDFs
     public_base_url: str = "http://127.0.0.1:5000"
     document_font: str = ""
+    # e-mail beside the in-app notifications (processes/notifications/mail.py): off while smtp_host is
+    # empty; smtp_tls = STARTTLS on smtp_port (port 465: TLS from the first byte); a user receives mail
+    # when their account has an e-mail address
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_tls: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -63,7 +72,11 @@ class Settings:
         return f"sqlite:///{Path(self.instance_path) / 'app.db'}"
 
     def check(self) -> None:
-        """Refuse unsafe production settings: the default secret key, the demo clock, demo data."""
+        """Refuse unsafe production settings: the default secret key, the demo clock, demo data; and
+        e-mail configured without a sender."""
+        if self.smtp_host and "@" not in self.smtp_from:
+            raise SettingsError("smtp_host is set but smtp_from is not an address: set smtp_from "
+                                "(e.g. \"聊城市工业和信息化局 <noreply@example.gov.cn>\")")
         if self.env == "production":
             if self.secret_key in ("", DEFAULT_SECRET):
                 raise SettingsError(

@@ -10,6 +10,11 @@ from __future__ import annotations
 from enum import StrEnum
 
 
+def N_(text: str) -> str:  # noqa: N802 - pybabel's default keyword for "extract, translate where shown"
+    """Marks a name for the translation catalogue; the page translates it (app/templating.py)."""
+    return text
+
+
 class Role(StrEnum):
     """Who acts. The first six are the roles a user account holds (docs/DOMAIN.md §1); ``SYSTEM``
     is the scheduler and the command line, ``PUBLIC`` an anonymous visitor (objection form)."""
@@ -32,10 +37,10 @@ COUNTY_SCOPED: tuple[Role, ...] = (Role.COUNTY_OFFICER, Role.APPLICANT)
 STAFF_ROLES: tuple[Role, ...] = (Role.COUNTY_OFFICER, Role.MUNICIPAL_REVIEWER)
 
 
-ROLE_NAMES: dict[str, str] = {Role.APPLICANT: "申报单位", Role.COUNTY_OFFICER: "县级主管部门",
-                              Role.MUNICIPAL_REVIEWER: "市局审核员", Role.EXPERT: "评审专家",
-                              Role.PROCESS_OWNER: "流程管理员", Role.ADMIN: "系统管理员", Role.SYSTEM: "系统",
-                              Role.PUBLIC: "社会公众"}
+ROLE_NAMES: dict[str, str] = {Role.APPLICANT: N_("申报单位"), Role.COUNTY_OFFICER: N_("县级主管部门"),
+                              Role.MUNICIPAL_REVIEWER: N_("市局审核员"), Role.EXPERT: N_("评审专家"),
+                              Role.PROCESS_OWNER: N_("流程管理员"), Role.ADMIN: N_("系统管理员"),
+                              Role.SYSTEM: N_("系统"), Role.PUBLIC: N_("社会公众")}
 
 
 class InstanceState(StrEnum):
@@ -54,9 +59,9 @@ ACTIVE_STATES: tuple[InstanceState, ...] = (InstanceState.RUNNING, InstanceState
 # not ended yet: active or suspended
 OPEN_STATES: tuple[InstanceState, ...] = (*ACTIVE_STATES, InstanceState.SUSPENDED)
 ENDED_STATES: tuple[InstanceState, ...] = (InstanceState.COMPLETED, InstanceState.TERMINATED)
-STATE_NAMES: dict[str, str] = {InstanceState.RUNNING: "办理中", InstanceState.WAITING: "等待中",
-                               InstanceState.COMPLETED: "已完成", InstanceState.SUSPENDED: "已挂起",
-                               InstanceState.INCIDENT: "故障", InstanceState.TERMINATED: "已终止"}
+STATE_NAMES: dict[str, str] = {InstanceState.RUNNING: N_("办理中"), InstanceState.WAITING: N_("等待中"),
+                               InstanceState.COMPLETED: N_("已完成"), InstanceState.SUSPENDED: N_("已挂起"),
+                               InstanceState.INCIDENT: N_("故障"), InstanceState.TERMINATED: N_("已终止")}
 
 
 class TaskList(StrEnum):

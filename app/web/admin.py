@@ -10,20 +10,19 @@ from typing import Any
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import select
 
 from app.extensions import actor_of, ro_uow, runtime, uow
+from app.templating import county_names, in_language
 from processes.access import Permission, allowed, require
 from processes.admin import dashboard as dash
+from processes.admin import diagrams, views
 from processes.admin import services as svc
-from processes.admin import views
 from processes.clock import CST
 from processes.errors import DomainError, Invalid
-from processes.models import DecisionFile
 from processes.services import deploy as deploy_svc
 from processes.services import instances as inst_svc
 from processes.services import users as users_svc
-from processes.vocabulary import USER_ROLES
+from processes.vocabulary import N_, USER_ROLES
 
 FILTERS = ("process_key", "version", "state", "county", "round", "step", "overdue", "business_key")
 
@@ -53,18 +52,23 @@ def _flash_error(exc: DomainError) -> None:
     flash(f"{exc.message}{'：' + details if details else ''}", "error")
 
 
-ACTION_NAMES = {"instance.started": "发起", "task.completed": "完成任务", "task.claimed": "认领",
-                "task.released": "释放",
-                "instance.incident": "发生故障", "incident.retried": "重试", "incident.skipped": "跳过故障环节",
-                "instance.suspend": "挂起", "instance.resume": "恢复", "instance.terminate": "终止",
-                "instance.variables_edited": "修改变量", "instance.migrated": "迁移版本", "timer.fired": "定时器触发",
-                "message.correlated": "收到消息"}
+ACTION_NAMES = {"instance.started": N_("发起了流程"), "task.completed": N_("办理了"), "task.claimed": N_("认领了"),
+                "task.released": N_("释放了"), "task.transferred": N_("转办了"), "task.delegated": N_("委派了"),
+                "task.copied": N_("抄送了"), "task.urged": N_("催办了"), "instance.withdrawn": N_("撤回了申请"),
+                "instance.incident": N_("发生故障"), "incident.retried": N_("重试了故障环节"),
+                "incident.skipped": N_("跳过了故障环节"), "instance.suspend": N_("挂起了实例"),
+                "instance.resume": N_("恢复了实例"), "instance.terminate": N_("终止了实例"),
+                "instance.variables_edited": N_("修改了变量"), "instance.migrated": N_("迁移了版本"),
+                "timer.fired": N_("定时器触发"), "message.correlated": N_("收到消息"),
+                "task.taken_back": N_("收回了委派"),
+                "task.draft_saved": N_("保存了草稿"), "material.uploaded": N_("上传了材料"),
+                "objection.filed": N_("提出了异议"), "deadline.recomputed": N_("重算了期限"),
+                "register.entry_added": N_("列入名录"), "report.chased": N_("催报了")}
 
 
 @bp.app_context_processor
 def _admin_globals() -> dict[str, Any]:
-
-    return {"admin_json": _json_script, "CST_TZ": CST, "ACTION_NAMES": ACTION_NAMES}
+    return {"admin_json": _json_script, "CST_TZ": CST, "ACTION_NAMES": in_language(ACTION_NAMES)}
 
 
 # -- monitor ---------------------------------------------------------------------------------------------
@@ -97,11 +101,10 @@ def admin_instances():
 @bp.get("/admin/instances/<int:instance_id>")
 @login_required
 def admin_instance(instance_id: int):
-    d = views.instance_detail(ro_uow(), _user(), instance_id)
-    xml = views.definition(ro_uow(), _user(), d["definition_id"])["xml"]
-    return render_template("admin/instance.html", d=d, xml=xml, counties=_counties(),
-                           is_admin=allowed(_user(), Permission.ADMINISTER_INSTANCES),
-                           variables_json=json.dumps(d["variables"], ensure_ascii=False, indent=2, default=str))
+    counties = county_names()
+    d = views.instance_page(ro_uow(), _user(), instance_id, counties)
+    return render_template("admin/instance.html", d=d, counties=counties,
+                           is_admin=allowed(_user(), Permission.ADMINISTER_INSTANCES))
 
 
 @bp.get("/admin/instances/<int:instance_id>/diagram.json")
@@ -298,16 +301,16 @@ def admin_modeler():
     if definition_id.isdigit():
         d = views.definition(ro_uow(), _user(), int(definition_id))
         key, xml, file_name, base_version, source = d["key"], d["xml"], d["file"], d["version"], \
-            f"版本 {d['version']}"
+            "version"
     elif key:
         draft = svc.get_draft(ro_uow(), key)
         if draft is not None:
-            xml, file_name, base_version, source = draft["xml"], draft["file_name"], draft["base_version"], "草稿"
+            xml, file_name, base_version, source = draft["xml"], draft["file_name"], draft["base_version"], "draft"
         else:
             latest = [d for d in views.definitions(ro_uow(), _user()) if d["key"] == key]
             if latest:
                 d = views.definition(ro_uow(), _user(), latest[0]["id"])
-                xml, file_name, base_version, source = d["xml"], d["file"], d["version"], f"版本 {d['version']}"
+                xml, file_name, base_version, source = d["xml"], d["file"], d["version"], "version"
     if xml is None:
         key = key or "new_process"
         xml = EMPTY_DIAGRAM.replace("{key}", key)
@@ -320,6 +323,14 @@ def _body() -> dict[str, Any]:
     if not isinstance(body, dict):
         raise Invalid("send a JSON object", [{"field": "body", "message": "应为 JSON"}])
     return body
+
+
+def _json(fn: Any) -> Any:
+    """A JSON answer for the editors' fetch calls, errors included (never the HTML error page)."""
+    try:
+        return jsonify(fn())
+    except DomainError as exc:
+        return jsonify({"error": exc.message, "code": exc.code, "errors": exc.errors}), exc.status
 
 
 @bp.post("/admin/modeler/validate")
@@ -335,50 +346,85 @@ def admin_modeler_validate():
 def admin_modeler_save():
     body = _body()
     base = body.get("base_version")
-    d = svc.save_draft(uow(), actor_of(_user()), str(body.get("xml") or ""), body.get("key") or None,
-                       body.get("file_name") or None, base if isinstance(base, int) else None)
-    return jsonify({k: v for k, v in d.items() if k != "xml"})
+    return _json(lambda: {k: v for k, v in svc.save_draft(
+        uow(), actor_of(_user()), str(body.get("xml") or ""), body.get("key") or None, body.get("file_name") or None,
+        base if isinstance(base, int) else None).items() if k != "xml"})
+
+
+@bp.post("/admin/modeler/diff")
+@login_required
+def admin_modeler_diff():
+    """What a deploy would change against the running version: shown for confirmation before deploying."""
+    body = _body()
+    return _json(lambda: diagrams.compare_with_running(ro_uow(), actor_of(_user()), str(body.get("xml") or ""),
+                                                       str(body.get("file_name") or "diagram.bpmn")))
 
 
 @bp.post("/admin/modeler/deploy")
 @login_required
 def admin_modeler_deploy():
     body = _body()
-    actor = actor_of(_user())
     xml = str(body.get("xml") or "")
-    check = svc.validate_xml(ro_uow(), str(body.get("file_name") or "diagram.bpmn"), xml)
+    file_name = str(body.get("file_name") or "diagram.bpmn")
+    check = svc.validate_xml(ro_uow(), file_name, xml)
     if not check["ok"]:
         return jsonify({"deployed": False, **check}), 422
-    d = svc.save_draft(uow(), actor, xml, body.get("key") or None, body.get("file_name") or None)
-    result = svc.deploy_draft(uow(), actor, d["key"])
-    return jsonify({"deployed": True, **result, "warnings": check["warnings"]})
+
+    def deploy() -> dict[str, Any]:
+        result = diagrams.deploy_from_editor(uow(), actor_of(_user()), xml, file_name,
+                                             str(body.get("key") or check.get("key") or "") or None)
+        return {"deployed": True, **result, "warnings": check["warnings"],
+                "modeler": url_for("admin.admin_modeler", definition=result["definition_id"])}
+    return _json(deploy)
 
 
 @bp.get("/admin/dmn")
 @login_required
 def admin_dmn():
+    files = diagrams.decision_files(ro_uow(), _user())
+    name = request.args.get("file") or (files[0]["name"] if files else "")
+    chosen = next((f for f in files if f["name"] == name), None)
+    return render_template("admin/dmn.html", files=files, name=name, chosen=chosen,
+                           xml=chosen["xml"] if chosen else "")
+
+
+def _dmn_body() -> tuple[str, str]:
+    body = _body()
+    return str(body.get("xml") or ""), str(body.get("file_name") or "decision.dmn").strip()
+
+
+@bp.post("/admin/dmn/validate")
+@login_required
+def admin_dmn_validate():
     require(_user(), Permission.EDIT_DIAGRAMS)
+    xml, name = _dmn_body()
+    return jsonify(diagrams.validate_dmn(ro_uow(), xml, name))
 
 
-    with uow() as u:
-        files = {d.name: d for d in u.s.scalars(select(DecisionFile).order_by(DecisionFile.version))}
-        listing = [{"name": d.name, "version": d.version} for d in files.values()]
-        name = request.args.get("file") or (listing[0]["name"] if listing else "")
-        xml = files[name].content if name in files else ""
-    return render_template("admin/dmn.html", files=listing, name=name, xml=xml)
+@bp.post("/admin/dmn/save")
+@login_required
+def admin_dmn_save():
+    xml, name = _dmn_body()
+    return _json(lambda: {k: v for k, v in svc.save_draft(uow(), actor_of(_user()), xml, name, name).items()
+                          if k != "xml"})
+
+
+@bp.post("/admin/dmn/diff")
+@login_required
+def admin_dmn_diff():
+    xml, name = _dmn_body()
+    return _json(lambda: diagrams.compare_with_running(ro_uow(), actor_of(_user()), xml, name))
 
 
 @bp.post("/admin/dmn/deploy")
 @login_required
 def admin_dmn_deploy():
-    body = _body()
-    name = str(body.get("file_name") or "decision.dmn")
-    try:
-        results = deploy_svc.deploy_file(uow(), actor_of(_user()), name, str(body.get("xml") or ""))
-    except DomainError as exc:
-        return jsonify({"deployed": False, "error": exc.message, "errors": exc.errors}), exc.status
-    return jsonify({"deployed": True, "results": [{"key": r.key, "version": r.version, "created": r.created,
-                                                    "kind": r.kind} for r in results]})
+    require(_user(), Permission.EDIT_DIAGRAMS)
+    xml, name = _dmn_body()
+    check = diagrams.validate_dmn(ro_uow(), xml, name)
+    if not check["ok"]:
+        return jsonify({"deployed": False, **check}), 422
+    return _json(lambda: {"deployed": True, **diagrams.deploy_from_editor(uow(), actor_of(_user()), xml, name, name)})
 
 
 # -- scenarios ---------------------------------------------------------------------------------------------

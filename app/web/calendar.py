@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import actor_of, ro_uow, runtime, uow
 from processes.access import Permission, require
+from processes.admin import views
 from processes.calendar import services as calendar_svc
 from processes.clock import CST, ClockError
 from processes.errors import DomainError, Invalid
@@ -27,10 +28,13 @@ def _may(permission: Permission) -> User:
 
 
 def _calendar_page(errors: list[dict[str, Any]] | None = None, text: str = "", status: int = 200) -> Any:
-    u = uow()
-    return render_template("calendar/years.html", years=calendar_svc.years_overview(u),
-                           provisional=calendar_svc.provisional_deadlines(u),
-                           unknown_ahead=calendar_svc.unknown_years_ahead(u), errors=errors or [], text=text,
+    reads = ro_uow()
+    provisional = calendar_svc.provisional_deadlines(reads)
+    names = views.step_names(reads, {d["process_key"] for d in provisional})
+    for d in provisional:
+        d["step"] = names.get(d["process_key"], {}).get(d["element_id"]) or d["element_id"]
+    return render_template("calendar/years.html", years=calendar_svc.years_overview(reads), provisional=provisional,
+                           unknown_ahead=calendar_svc.unknown_years_ahead(reads), errors=errors or [], text=text,
                            now=runtime().now().astimezone(CST)), status
 
 

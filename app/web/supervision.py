@@ -3,20 +3,29 @@ inspections, spot checks, and the public list of revocations (Art. 20: results a
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.extensions import actor_of, ro_uow, uow
-from handlers.supervision import REVOCATION_SOURCES
+from app.templating import in_language
 from processes.access import Permission, allowed
+from processes.admin import views
 from processes.errors import DomainError
 from processes.models import User
 from processes.supervision import services as sup
+from processes.vocabulary import N_
 
-STATUS_NAMES = {"open": "待填报", "submitted": "待县级审核", "returned": "退回修改", "accepted": "已接收",
-                "cancelled": "已终止", "passed": "合格", "revocation_requested": "待市局核实",
-                "revoked": "已撤销称号", "revocation_rejected": "不予撤销", "recognised": "有效",
-                "expired": "已到期", "confirmed": "已撤销", "rejected": "不予撤销", "requested": "待核实"}
+STATUS_NAMES = {"open": N_("待填报"), "submitted": N_("待县级审核"), "returned": N_("退回修改"),
+                "accepted": N_("已接收"), "cancelled": N_("已终止"), "passed": N_("合格"),
+                "revocation_requested": N_("待市局核实"), "revoked": N_("已撤销称号"),
+                "revocation_rejected": N_("不予撤销"), "recognised": N_("有效"), "expired": N_("已到期"),
+                "confirmed": N_("已撤销"), "rejected": N_("不予撤销"), "requested": N_("待核实")}
+# inspection verdicts (handlers/supervision.py VERDICTS) in words
+VERDICT_NAMES = {"pass": N_("合格"), "fail": N_("不合格（第二十条）"), "violation": N_("发现违法违规（第二十一条）")}
+SOURCE_NAMES = {"spot_check": N_("市局抽查"), "inspection": N_("县级检查"), "complaint": N_("投诉举报"),
+                "other": N_("其他途径")}
 
 bp = Blueprint("supervision", __name__)
 
@@ -25,10 +34,15 @@ def _user() -> User:
     return current_user.user
 
 
+@bp.app_context_processor
+def _supervision_names() -> dict[str, Any]:
+    return {"S": in_language(STATUS_NAMES), "VERDICTS": in_language(VERDICT_NAMES)}
+
+
 @bp.get("/supervision/overdue")
 @login_required
 def supervision_overdue():
-    return render_template("supervision/overdue.html", data=sup.overdue(ro_uow(), _user()), S=STATUS_NAMES)
+    return render_template("supervision/overdue.html", data=sup.overdue(ro_uow(), _user()))
 
 
 @bp.post("/supervision/reports/<int:report_id>/chase")
@@ -50,8 +64,7 @@ def supervision_reports():
     quarter = int(a["quarter"]) if a.get("quarter", "") in ("1", "2", "3", "4") else None
     reports = sup.list_reports(ro_uow(), _user(), year, quarter, a.get("county") or None, a.get("status") or None)
     aggregates = sup.list_aggregates(ro_uow(), _user()) if allowed(_user(), Permission.SEE_SUPERVISION) else []
-    return render_template("supervision/reports.html", reports=reports, aggregates=aggregates, args=a,
-                           S=STATUS_NAMES)
+    return render_template("supervision/reports.html", reports=reports, aggregates=aggregates, args=a)
 
 
 @bp.get("/supervision/platforms")
@@ -62,8 +75,8 @@ def supervision_platforms():
         flash("仅县级主管部门和市局可查看", "error")
         return redirect(url_for("home.home"))
     return render_template("supervision/platforms.html", platforms=sup.supervised_platforms(ro_uow(), user),
-                           inspections=sup.list_inspections(ro_uow(), user), S=STATUS_NAMES,
-                           may_revoke=allowed(user, Permission.REVOKE), sources=REVOCATION_SOURCES)
+                           inspections=sup.list_inspections(ro_uow(), user),
+                           may_revoke=allowed(user, Permission.REVOKE), sources=in_language(SOURCE_NAMES))
 
 
 @bp.post("/supervision/revocations")
@@ -100,7 +113,7 @@ def supervision_spot_checks():
     if not allowed(user, Permission.SEE_ALL_INSTANCES):
         flash("抽查由市工业和信息化局发起", "error")
         return redirect(url_for("home.home"))
-    return render_template("supervision/spot_checks.html", rounds=sup.list_spot_checks(ro_uow(), user), result=None)
+    return _spot_checks_page(user, None)
 
 
 @bp.post("/supervision/spot-checks")
@@ -114,7 +127,13 @@ def supervision_start_spot_check():
         flash(getattr(exc, "message", "抽查数量应为正整数"), "error")
         return redirect(url_for("supervision.supervision_spot_checks"))
     flash(f"已抽取 {len(result['picks'])} 家平台（随机种子 {result['seed']}）", "success")
-    return render_template("supervision/spot_checks.html", rounds=sup.list_spot_checks(ro_uow(), user), result=result)
+    return _spot_checks_page(user, result)
+
+
+def _spot_checks_page(user: User, result: dict[str, Any] | None) -> str:
+    rounds = sup.list_spot_checks(ro_uow(), user)
+    return render_template("supervision/spot_checks.html", rounds=rounds, result=result,
+                           people=views.display_names(ro_uow(), {r["started_by"] for r in rounds}))
 
 
 @bp.get("/supervision/revocations")

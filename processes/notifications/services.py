@@ -1,4 +1,5 @@
-"""Notifications to users (new task, returned, urged, due soon, overdue, outcome).
+"""Notifications to users (new task, returned, urged, due soon, overdue, outcome), and their e-mail
+when SMTP is configured (``processes/notifications/mail.py``: queued here, sent after the commit).
 
 Each function takes a unit of work; ``notify`` joins the caller's transaction when called inside
 ``with uow:`` (the caller commits) and commits itself otherwise.
@@ -13,6 +14,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from processes.db import UnitOfWork
+from processes.models import User
+from processes.notifications import mail
 from processes.notifications.models import NOTIFICATION_KINDS, Notification
 
 
@@ -37,6 +40,8 @@ def notify(uow: UnitOfWork, user_id: int, kind: str, title: str, body: str, link
                          created_at=uow.runtime.now().astimezone(UTC))
         uow.s.add(n)
         uow.s.flush()
+        if mail.configured(uow.runtime.settings):  # the e-mail goes out after this transaction commits
+            mail.queue(uow, n, uow.s.scalar(select(User.email).where(User.id == user_id)))
         if own:
             uow.commit()
         return n

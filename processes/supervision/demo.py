@@ -1,7 +1,10 @@
 """Demo data of the supervision area: three recognised platforms in the middle of their supervision,
 with the last quarters' reports filed and accepted (and aggregated), this quarter's in various states:
-one not yet filed (overdue after the 15th), one waiting for the county, one accepted; one platform's
-recognition expires this year. Dates follow the clock. A second run adds nothing."""
+``platform1``'s (东昌府区) not yet filed (overdue after the 15th), ``applicant2``'s waiting for the county,
+``applicant3``'s accepted; that platform's recognition expires this year. ``applicant1`` has no platform:
+it is the newcomer who applies for recognition (README, first steps). Dates follow the clock, which
+``processes/demo.py`` puts on the day after the reports were due when the demo data is first loaded.
+A second run adds nothing."""
 
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ def _platforms(today: date) -> list[dict[str, Any]]:
     expiring = min(today + timedelta(days=60), date(today.year, 12, 31))
     return [
         {"prefix": "91371500MA3D0101", "unit_name": "聊城市中小企业综合服务中心（演示）", "county": "dongchangfu",
-         "user": "applicant1", "granted": add_years(today, -1) - timedelta(days=120), "current": "open"},
+         "user": "platform1", "granted": add_years(today, -1) - timedelta(days=120), "current": "open"},
         {"prefix": "91371500MA3D0102", "unit_name": "临清市轴承产业公共服务平台（演示）", "county": "linqing",
          "user": "applicant2", "granted": add_years(today, -2) - timedelta(days=150), "current": "submitted"},
         {"prefix": "91371500MA3D0103", "unit_name": "聊城高新区科技创新服务平台（演示）", "county": "gaoxin",

@@ -128,7 +128,7 @@ def complete_task(uow: UnitOfWork, actor: Actor, task_id: str, data: dict[str, A
             rule(uow, actor, loaded)
         uow.s.execute(delete(TaskDelegation).where(TaskDelegation.task_id == task_id))
         record(uow, actor, "task.completed", inst.id, task_id, row.element_id,
-               data={"name": row.name, "values": values})
+               data={"name": row.name, "values": values, "opened_at": row.created_at.isoformat()})
         if incident:
             record(uow, actor, "instance.incident", inst.id, element_id=incident.get("element_id"), data=incident)
         new = list(uow.s.scalars(select(TaskIndex).where(TaskIndex.instance_id == inst.id,

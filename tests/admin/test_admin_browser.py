@@ -35,7 +35,14 @@ def test_admin_filters_opens_instance_and_sees_coloured_diagram(api, admin_page,
     assert page.locator(".djs-element.st-active[data-element-id=task_a]").count() == 1
     assert page.locator(".djs-element.st-completed[data-element-id=start_event]").count() == 1
     assert page.locator(".djs-connection.flow-taken[data-element-id=f1]").count() == 1
-    assert "task_a" in page.locator("[data-testid=tasks]").inner_text()
+    tasks = page.locator("[data-testid=tasks]").inner_text()
+    assert "市局审核" in tasks and "task_a" not in tasks  # the step's name, not its element id
+    # the whole diagram fits inside its canvas
+    canvas = page.locator("#diagram").bounding_box()
+    for box in page.locator("#diagram .djs-element.djs-shape").evaluate_all(
+            "els => els.map(e => e.getBoundingClientRect().toJSON())"):
+        assert canvas["x"] <= box["x"] and box["x"] + box["width"] <= canvas["x"] + canvas["width"] + 1
+        assert canvas["y"] <= box["y"] and box["y"] + box["height"] <= canvas["y"] + canvas["height"] + 1
     shot(page, "admin-instance")
 
 
@@ -70,6 +77,9 @@ def test_owner_edits_validates_fixes_deploys_v2_and_migrates(api, admin_page, fl
     page.click("#btn-validate")
     page.wait_for_selector("#status.ok-box")
     page.click("#btn-deploy")
+    page.locator("[data-testid=deploy-confirm][data-ready='1']").wait_for()  # deploy asks first
+    assert "f_yes" in page.inner_text("[data-testid=diff-changed]")
+    page.click("[data-testid=deploy-confirm-ok]")
     page.wait_for_function("() => document.getElementById('status').textContent.includes('版本 2')")
     # a new instance runs on version 2, the old one stays on version 1 until migrated
     new = start(api)
@@ -82,7 +92,7 @@ def test_owner_edits_validates_fixes_deploys_v2_and_migrates(api, admin_page, fl
     page.check(f"input[name=instances][value='{old['id']}']")
     page.fill("input[name=reason]", "条件改写")
     page.click("button[value=apply]")
-    assert "v1 → v2" in page.locator("[data-testid=result]").inner_text()
+    assert "版本 1 → 版本 2" in page.locator("[data-testid=result]").inner_text()
     assert api.as_user("admin").get(f"/api/v1/admin/instances/{old['id']}").get_json()["version"] == 2
 
 

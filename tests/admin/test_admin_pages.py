@@ -106,7 +106,7 @@ def test_definitions_modeler_migration_dashboard_scenarios_pages(api, as_user, f
     assert "将重置的环节" in r.get_data(as_text=True) and "task_a" in r.get_data(as_text=True)
     r = b.post(f"/admin/definitions/{v1['id']}/migrate", {"instances": str(inst["id"]), "op": "apply",
                                                            "reason": "新版本"})
-    assert "v1 → v2" in r.get_data(as_text=True)
+    assert "版本 1 → 版本 2" in r.get_data(as_text=True)
     assert "各环节办理用时" in as_user("admin").get("/admin/dashboard").get_data(as_text=True)
     b.get("/admin/scenarios/admin_demo")
     steps = '{"tasks": [{"element_id": "task_a", "data": {"approved": true}}]}'

@@ -50,7 +50,7 @@ def test_overdue_page_chase_and_county_scope(sup, app):
         counts = dict(uow.s.execute(select(QuarterlyReport.county, QuarterlyReport.chase_count)).all())
     assert counts == {"dongchangfu": 2, "linqing": 1}  # one automatic each, plus the county's own chase
     page = b.get("/supervision/reports").get_data(as_text=True)
-    assert "2026Q3" in page and "临清" not in page.split("report-table")[1]
+    assert "2026年第3季度" in page and "2026Q3" not in page and "临清" not in page.split("report-table")[1]
     page = b.get("/supervision/platforms").get_data(as_text=True)
     assert e.credit_code in page and "发起检查" in page
     r = b.post("/supervision/inspections", {"register_id": str(e.id)})

@@ -74,6 +74,14 @@
     }).then(function (r) { return r.json().then(function (j) { j._status = r.status; return j; }); });
   }
 
+  // the whole diagram in view, to the right of the palette (which would otherwise cover its start)
+  function fitBesidePalette() {
+    var palette = canvasBox.querySelector('.djs-palette');
+    var left = palette ? palette.getBoundingClientRect().right - canvasBox.getBoundingClientRect().left : 0;
+    return window.LcBpmn.fit(modeler.get('canvas'), { left: Math.max(0, left) });
+  }
+  window.lcFit = fitBesidePalette;
+
   function xml() { return modeler.saveXML({ format: true }).then(function (r) { return r.xml; }); }
 
   function validate() {
@@ -93,23 +101,36 @@
       return post(data.urls.save, { xml: x, key: data.key, file_name: fileName(), base_version: data.base_version });
     }).then(function (res) {
       if (res._status >= 400) { status('保存失败：' + (res.error || ''), 'error'); return; }
-      status('草稿已保存（' + res.updated_at.replace('T', ' ').slice(0, 19) + '）', 'ok-box');
+      status('草稿已保存（' + new Date(res.updated_at).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false }) + '）', 'ok-box');
     });
   });
+  function fmt(text, values) {
+    return text.replace(/{(\w+)}/g, function (_, k) { return values[k] === undefined ? '' : values[k]; });
+  }
   document.getElementById('btn-deploy').addEventListener('click', function () {
-    status('部署中…');
-    xml().then(function (x) { return post(data.urls.deploy, { xml: x, key: data.key, file_name: fileName() }); })
-      .then(function (res) {
-        if (!res.deployed) {
-          show(res.errors ? res : { errors: [{ message: res.error || '部署失败', element_id: null }] });
-          status('未部署：请先修正以下问题', 'error');
-          return;
-        }
-        list.innerHTML = '';
-        clearMarks();
-        status('已部署 ' + res.key + ' 版本 ' + res.version + (res.created ? '' : '（内容未变化）'), 'ok-box');
-        data.base_version = res.version;
-      });
+    var body;
+    xml().then(function (x) {
+      body = { xml: x, key: data.key, file_name: fileName() };
+      return window.lcConfirmDeploy(data.urls.diff, data.csrf, body);
+    }).then(function (ok) {
+      if (!ok) { status(data.texts.cancelled); return null; }
+      status(data.texts.deploying);
+      return post(data.urls.deploy, body);
+    }).then(function (res) {
+      if (!res) { return; }
+      if (!res.deployed) {
+        show(res.errors ? res : { errors: [{ message: res.error || '部署失败', element_id: null }] });
+        status(data.texts.refused, 'error');
+        return;
+      }
+      list.innerHTML = '';
+      clearMarks();
+      status(res.created ? fmt(data.texts.deployed, { key: res.key, v: res.version })
+        : fmt(data.texts.unchanged, { v: res.version }), 'ok-box');
+      data.base_version = res.version;
+      document.querySelector('[data-testid=version]').textContent = fmt(data.texts.version, { v: res.version });
+      if (res.modeler && window.history && window.history.replaceState) { window.history.replaceState(null, '', res.modeler); }
+    }).catch(function (err) { status(String(err && err.message || err), 'error'); });
   });
   document.getElementById('btn-download').addEventListener('click', function () {
     xml().then(function (x) {
@@ -126,7 +147,7 @@
     reader.onload = function () {
       document.getElementById('file-name').value = f.name;
       modeler.importXML(String(reader.result)).then(function () {
-        modeler.get('canvas').zoom('fit-viewport');
+        fitBesidePalette();
         validate();
       }).catch(function (err) { status('无法打开：' + err.message, 'error'); });
     };
@@ -134,7 +155,7 @@
   });
 
   modeler.importXML(data.xml).then(function () {
-    modeler.get('canvas').zoom('fit-viewport');
+    fitBesidePalette();
     canvasBox.setAttribute('data-ready', '1');
     if (location.hash.length > 1) { select(decodeURIComponent(location.hash.slice(1))); }
   }).catch(function (err) {
