@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import click
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from flask_openapi3 import APIBlueprint, Info, OpenAPI
@@ -24,6 +25,7 @@ from app.api.common import ErrorOut, validation_error_response
 from app.cli import register_cli
 from app.errors import register_error_handlers
 from app.i18n import init_i18n
+from app.security import production_checks
 from app.templating import init_templating
 from app.web import admin, calendar, documents, home, notifications, public, recognition, supervision, tasks
 from processes.runtime import Runtime, build_runtime
@@ -65,6 +67,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     )
     app.json = ReadableJSONProvider(app)
     rt = runtime or build_runtime(settings)
+    if settings.env == "production" and click.get_current_context(silent=True) is None:
+        # the web app (gunicorn, app.serve) refuses demo accounts; the CLI loads the app too, and must
+        # work to remove them (the scheduler command checks for itself)
+        production_checks(rt)
     app.extensions["runtime"] = rt
     app.extensions["settings"] = settings
 
@@ -84,3 +90,4 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     register_cli(app)
     logging.getLogger("SpiffWorkflow").setLevel(logging.WARNING)
     return app
+
