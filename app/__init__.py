@@ -10,7 +10,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from flask_openapi3 import APIBlueprint, Info, OpenAPI
 
-from app import extensions
+from app import extensions, security
 from app.api import admin as api_admin
 from app.api import apidocs
 from app.api import auth as api_auth
@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.extensions["settings"] = settings
 
     extensions.init_app(app)
+    security.init_app(app)
     for bp in PAGES:
         app.register_blueprint(bp)
     for api in API:

@@ -25,8 +25,8 @@ from processes.services import clock as clock_svc
 from processes.services import deploy as deploy_svc
 from processes.services.clock import sync_clock
 from processes.services.core import SYSTEM
-from processes.services.users import remove_demo_users
 from processes.services.timers import fire_due
+from processes.services.users import remove_demo_users
 
 
 def register_cli(app: Flask) -> None:

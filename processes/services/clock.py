@@ -22,6 +22,7 @@ from processes.services.timers import fire_due, next_due
 
 _last_sync = [0.0]
 SYNC_INTERVAL_S = 1.0
+MAX_YEARS_AWAY = 20  # the demo clock stays within this many years of the real date
 
 
 def sync_clock(uow: UnitOfWork, force: bool = False) -> None:
@@ -64,7 +65,23 @@ def _store(uow: UnitOfWork, actor: Actor, target: datetime, frozen: bool, audit:
         uow.commit()
 
 
-def set_clock(uow: UnitOfWork, actor: Actor, target: datetime, frozen: bool | None = None) -> datetime:
+def check_target(target: datetime, field: str = "now") -> None:
+    """A demo-clock move stays within MAX_YEARS_AWAY years of the real date (farther, dates overflow
+    and every timer of the next decades would fire): refused before anything moves or commits."""
+    real = datetime.now(UTC)
+    try:
+        low, high = real - relativedelta(years=MAX_YEARS_AWAY), real + relativedelta(years=MAX_YEARS_AWAY)
+    except (OverflowError, ValueError):  # pragma: no cover - the real date is not near year 1 or 9999
+        return
+    if not low <= target <= high:
+        raise Invalid(f"the demo clock moves at most {MAX_YEARS_AWAY} years from the real date",
+                      [{"field": field, "code": "clock_out_of_range",
+                        "message": f"应在 {low.astimezone(CST):%Y-%m-%d} 至 {high.astimezone(CST):%Y-%m-%d} 之间"
+                                   f"（真实日期前后 {MAX_YEARS_AWAY} 年以内）"}])
+
+
+def set_clock(uow: UnitOfWork, actor: Actor, target: datetime, frozen: bool | None = None,
+              field: str = "now") -> datetime:
     """Move the clock to ``target`` and fire what fell due on the way, in order.
 
     Forward: the clock stops one second past each due time (timers fire strictly after it), fires
@@ -81,6 +98,7 @@ def set_clock(uow: UnitOfWork, actor: Actor, target: datetime, frozen: bool | No
         raise Forbidden("the clock can only be moved when the demo clock is enabled (never in production)")
     keep_frozen = clock.state[0] is not None if frozen is None else frozen
     target = target.astimezone(UTC)
+    check_target(target, field)
     fire_due(uow)
     for _ in range(1_000_000):  # each step moves the clock strictly forward: this ends
         now = clock.now()
@@ -119,11 +137,16 @@ def shift(at: datetime, delta: timedelta | relativedelta | str) -> datetime:
     """``at`` moved by ``delta``; years/months count on the Beijing calendar."""
     if isinstance(delta, str):
         delta = parse_duration(delta)
-    if isinstance(delta, timedelta):
-        return at + delta
-    return (at.astimezone(CST) + delta).astimezone(UTC)
+    try:
+        if isinstance(delta, timedelta):
+            return at + delta
+        return (at.astimezone(CST) + delta).astimezone(UTC)
+    except (OverflowError, ValueError):  # beyond year 9999 (or before year 1)
+        raise Invalid(f"the demo clock moves at most {MAX_YEARS_AWAY} years from the real date",
+                      [{"field": "advance", "code": "clock_out_of_range",
+                        "message": f"时长过大（真实日期前后 {MAX_YEARS_AWAY} 年以内）"}]) from None
 
 
 def advance_clock(uow: UnitOfWork, actor: Actor, delta: timedelta | relativedelta | str) -> datetime:
     """Advance by a ``timedelta``, a ``relativedelta`` or an ISO-8601 duration string."""
-    return set_clock(uow, actor, shift(uow.runtime.clock.now(), delta))
+    return set_clock(uow, actor, shift(uow.runtime.clock.now(), delta), field="advance")
