@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from processes.clock import ClockError
@@ -29,6 +31,46 @@ def json_error(status: int, message: str, errors: list[Any] | None = None, code:
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
               422: "invalid", 429: "too_many_requests", 500: "internal_error", 503: "unavailable"}
+
+
+RETRY_AFTER_SECONDS = 30  # what a client is told to wait when the database cannot be reached
+
+UNAVAILABLE_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>系统暂时无法访问</title><link rel="stylesheet" href="/static/app.css"></head>
+<body><main><section class="card narrow"><h1>系统暂时无法访问（503）</h1>
+<p>数据库暂时无法连接，请在 {seconds} 秒后刷新页面重试。您刚才提交的内容未被保存，如有需要请重新提交。</p>
+<p class="muted">{path}</p></section></main></body></html>
+"""
+
+
+def is_outage(exc: BaseException) -> bool:
+    """The database cannot be reached (down, restarting, connections cut): try again later, not a bug.
+    Integrity, data and programming errors are not outages. Follows the chain of causes (an outage may
+    surface wrapped in another error)."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, OperationalError | InterfaceError):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def unavailable() -> tuple[Response, int]:
+    """503 with Retry-After: JSON under /api, a page that needs no database elsewhere (the usual error
+    page shows the user menu and the bell, which read the database)."""
+    if _is_api():
+        response, status = json_error(503, "数据库暂时无法连接，请稍后重试", code="unavailable")
+    else:
+        response = Response(UNAVAILABLE_PAGE.format(seconds=RETRY_AFTER_SECONDS, path=escape(request.path)),
+                            mimetype="text/html")
+        status = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response, status
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -57,8 +99,17 @@ def register_error_handlers(app: Flask) -> None:
             return json_error(exc.code or 500, exc.description or exc.name)
         return render_template("error.html", status=exc.code, message=exc.description, errors=[]), exc.code or 500
 
+    @app.errorhandler(DBAPIError)
+    def _database(exc: DBAPIError) -> ResponseReturnValue:
+        if is_outage(exc):
+            log.warning("database unavailable on %s %s: %s", request.method, request.path, exc.orig or exc)
+            return unavailable()
+        return _unexpected(exc)
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> ResponseReturnValue:
+        if is_outage(exc):  # raised as the cause of another error
+            return unavailable()
         log.exception("unexpected error on %s %s", request.method, request.path)
         if _is_api():
             return json_error(500, "internal error; the administrator can find it in the log")
