@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
             app.register_blueprint(api)
     app.register_blueprint(apidocs.bp)
     register_error_handlers(app)
+    security.init_after_routes(app, settings.ratelimit_storage_uri, settings.trusted_proxies)
     init_i18n(app)
     init_templating(app)
     register_cli(app)

@@ -3,10 +3,18 @@ startup, security headers, rate limits, which proxy to believe, NUL bytes in for
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.errors import json_error
 from processes.runtime import Runtime
@@ -63,5 +71,115 @@ def refuse_nul_bytes() -> ResponseReturnValue | None:
                            errors=errors), 422
 
 
+# -- rate limits ------------------------------------------------------------------------------------------
+# Flask-Limiter; storage from the setting ``ratelimit_storage_uri`` ("memory://" counts per process; several
+# workers share "redis://…"). Addresses are ``request.remote_addr``: the peer, or with ``trusted_proxies``
+# = n the address the n-th proxy from the app saw (ProxyFix); a client's own X-Forwarded-For is never believed.
+
+
+def _account() -> str:
+    """The account a login attempt names (form field or JSON), for the per-account limit."""
+    name = request.form.get("username") if request.mimetype != "application/json" else None
+    if name is None:
+        body = request.get_json(silent=True)
+        name = body.get("username") if isinstance(body, dict) and isinstance(body.get("username"), str) else ""
+    return "account:" + (name or "").strip().lower()[:64]
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code == 401
+
+
+def _accepted(response: Response) -> bool:
+    return response.status_code < 400
+
+
+@dataclass(frozen=True)
+class Rule:
+    limit: str
+    key: Callable[[], str] = get_remote_address
+    counts: Callable[[Response], bool] | None = None  # None: every request counts
+    scope: str | None = None  # limits shared by several routes (the objection form and the API)
+
+
+LOGIN_PER_ACCOUNT = "5 per 15 minutes"  # wrong passwords for one account, from anywhere
+LOGIN_PER_ADDRESS = "20 per 15 minutes"  # wrong passwords from one address, whatever account
+TOKENS_PER_ADDRESS = "60 per hour"  # tokens issued to one address (each a 200 with a new token)
+OBJECTIONS_PER_ADDRESS = "3 per hour;10 per day"  # objections accepted from one address (Art. 13)
+OBJECTION_ATTEMPTS_PER_ADDRESS = "30 per hour"  # any submission of the form or the endpoint
+
+# the web form and the token endpoint share their counts: one attacker, two doors
+_LOGIN = (Rule(LOGIN_PER_ACCOUNT, _account, _failed, "login-account"),
+          Rule(LOGIN_PER_ADDRESS, get_remote_address, _failed, "login-address"))
+_OBJECTION = (Rule(OBJECTIONS_PER_ADDRESS, counts=_accepted, scope="objection"),
+              Rule(OBJECTION_ATTEMPTS_PER_ADDRESS, scope="objection-attempts"))
+RATE_LIMITS: dict[str, tuple[Rule, ...]] = {
+    "home.login_post": _LOGIN,
+    "api_auth.token": (*_LOGIN, Rule(TOKENS_PER_ADDRESS, counts=_accepted)),
+    "public.public_objection_post": _OBJECTION,
+    "api_recognition.file_objection": _OBJECTION,
+}
+
+
+def _limit_routes(app: Flask, limiter: Limiter) -> None:
+    """Wrap the view functions named in RATE_LIMITS (after every blueprint is registered; the API
+    modules stay free of rate-limit code). A renamed endpoint fails here, at startup."""
+    for endpoint, rules in RATE_LIMITS.items():
+        view: Any = app.view_functions[endpoint]
+        for rule in rules:
+            if rule.scope:
+                view = limiter.shared_limit(rule.limit, scope=rule.scope, key_func=rule.key,
+                                            deduct_when=rule.counts)(view)
+            else:
+                view = limiter.limit(rule.limit, key_func=rule.key, deduct_when=rule.counts)(view)
+        app.view_functions[endpoint] = view
+
+
+def retry_after_seconds() -> int:
+    limiter: Limiter | None = current_app.extensions.get("app_limiter")
+    current = limiter.current_limit if limiter is not None else None
+    if current is None:
+        return 60
+    return max(1, math.ceil(current.reset_at - time.time()))
+
+
+def too_many_requests(exc: RateLimitExceeded) -> ResponseReturnValue:
+    """429 with Retry-After: JSON under /api, a Chinese page elsewhere."""
+    seconds = retry_after_seconds()
+    wait = f"{seconds} 秒" if seconds < 120 else f"{math.ceil(seconds / 60)} 分钟"
+    message = f"操作过于频繁，请 {wait}后再试"
+    if request.path.startswith("/api/"):
+        response, _ = json_error(429, message, code="too_many_requests")
+    else:
+        response = current_app.make_response(
+            (render_template("error.html", status=429, message=message, errors=[]), 429))
+    response.status_code = 429
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def init_rate_limits(app: Flask, storage_uri: str) -> Limiter:
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter = Limiter(get_remote_address, app=app, storage_uri=storage_uri, strategy="moving-window",
+                      key_prefix="lc-sme")
+    app.extensions["app_limiter"] = limiter
+    _limit_routes(app, limiter)
+    app.register_error_handler(RateLimitExceeded, too_many_requests)
+    return limiter
+
+
+def trust_proxies(app: Flask, count: int) -> None:
+    """Believe X-Forwarded-For/-Proto/-Host from exactly ``count`` proxies in front of the app."""
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+
+
 def init_app(app: Flask) -> None:
+    """Before the blueprints are registered."""
     app.before_request(refuse_nul_bytes)
+
+
+def init_after_routes(app: Flask, storage_uri: str, trusted_proxies: int) -> None:
+    """After every blueprint is registered."""
+    trust_proxies(app, trusted_proxies)
+    init_rate_limits(app, storage_uri)

@@ -306,6 +306,7 @@ def clean_file_name(name: str | None, default: str) -> str:
 
 
 PUBLICITY_STATUSES = ("publicity", "objection")  # on the public publicity list until the period ends
+OBJECTION_MIN_REASONS = 10  # characters (whitespace not counted) of an objection's reasons
 
 
 def file_objection(uow: UnitOfWork, business_key: str, name: str, contact: str, reasons: str,
@@ -318,6 +319,10 @@ def file_objection(uow: UnitOfWork, business_key: str, name: str, contact: str, 
     waiting (otherwise it takes the objection up after the current investigation)."""
     errors = [{"field": f, "message": "必填"} for f, v in (("name", name), ("contact", contact), ("reasons", reasons))
               if not isinstance(v, str) or not v.strip()]
+    if isinstance(reasons, str) and reasons.strip() and len("".join(reasons.split())) < OBJECTION_MIN_REASONS:
+        # friction without a CAPTCHA: a reason someone can investigate, not a word
+        errors.append({"field": "reasons", "code": "too_short",
+                       "message": f"请具体说明异议理由（至少 {OBJECTION_MIN_REASONS} 个字）"})
     stored: dict[str, Any] | None = None
     if attachment is not None and attachment[1]:
         try:
