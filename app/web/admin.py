@@ -113,6 +113,7 @@ def admin_instance_diagram_json(instance_id: int):
 @bp.post("/admin/instances/<int:instance_id>/action")
 @login_required
 def admin_instance_action(instance_id: int):
+    require(_user(), Permission.ADMINISTER_INSTANCES)  # before anything is read or checked
     action = request.form.get("action", "")
     reason = request.form.get("reason", "")
     actor = actor_of(_user())
@@ -135,6 +136,7 @@ def admin_instance_action(instance_id: int):
 @bp.post("/admin/instances/<int:instance_id>/variables")
 @login_required
 def admin_instance_variables(instance_id: int):
+    require(_user(), Permission.ADMINISTER_INSTANCES)  # before anything is read or checked
     name = request.form.get("name", "").strip()
     raw = request.form.get("value", "")
     remove = request.form.get("remove") == "1"
@@ -172,6 +174,7 @@ def admin_users():
 @bp.post("/admin/users")
 @login_required
 def admin_users_post():
+    require(_user(), Permission.MANAGE_USERS)  # before anything is read or checked
     f = request.form
     actor = actor_of(_user())
     op = f.get("op", "")
@@ -215,6 +218,7 @@ def admin_definitions():
 @bp.post("/admin/definitions/upload")
 @login_required
 def admin_definitions_upload():
+    require(_user(), Permission.EDIT_DIAGRAMS)  # before anything is read or checked
     f = request.files.get("file")
     if f is None or not f.filename:
         flash("请选择 .bpmn 或 .dmn 文件", "error")
@@ -325,7 +329,7 @@ def _body() -> dict[str, Any]:
 @bp.post("/admin/modeler/validate")
 @login_required
 def admin_modeler_validate():
-    require(_user(), Permission.EDIT_DIAGRAMS)
+    require(_user(), Permission.EDIT_DIAGRAMS)  # before the diagram is parsed or echoed back
     body = _body()
     return jsonify(svc.validate_xml(ro_uow(), str(body.get("file_name") or "diagram.bpmn"), str(body.get("xml") or "")))
 
@@ -333,6 +337,7 @@ def admin_modeler_validate():
 @bp.post("/admin/modeler/save")
 @login_required
 def admin_modeler_save():
+    require(_user(), Permission.EDIT_DIAGRAMS)  # before anything is read or checked
     body = _body()
     base = body.get("base_version")
     d = svc.save_draft(uow(), actor_of(_user()), str(body.get("xml") or ""), body.get("key") or None,
@@ -343,6 +348,7 @@ def admin_modeler_save():
 @bp.post("/admin/modeler/deploy")
 @login_required
 def admin_modeler_deploy():
+    require(_user(), Permission.EDIT_DIAGRAMS)  # before anything is read or checked
     body = _body()
     actor = actor_of(_user())
     xml = str(body.get("xml") or "")
@@ -358,8 +364,6 @@ def admin_modeler_deploy():
 @login_required
 def admin_dmn():
     require(_user(), Permission.EDIT_DIAGRAMS)
-
-
     with uow() as u:
         files = {d.name: d for d in u.s.scalars(select(DecisionFile).order_by(DecisionFile.version))}
         listing = [{"name": d.name, "version": d.version} for d in files.values()]
@@ -371,6 +375,7 @@ def admin_dmn():
 @bp.post("/admin/dmn/deploy")
 @login_required
 def admin_dmn_deploy():
+    require(_user(), Permission.EDIT_DIAGRAMS)  # before anything is read or checked
     body = _body()
     name = str(body.get("file_name") or "decision.dmn")
     try:

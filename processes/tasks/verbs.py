@@ -225,9 +225,9 @@ def take_back(uow: UnitOfWork, actor: Actor, task_id: str) -> TaskIndex:
         user = acting_user(actor)
         row = _locked_row(uow, task_id)
         d = uow.s.scalars(select(TaskDelegation).where(TaskDelegation.task_id == task_id)).first()
-        if d is None:
+        if d is None and may_act_on_task(user, row):
             raise Conflict(t("该任务没有委派"), code="not_delegated")
-        if user.id not in (d.owner_id, d.delegate_id):
+        if d is None or user.id not in (d.owner_id, d.delegate_id):
             raise Forbidden(t("只有委派人或被委派人可以结束委派"), code="not_in_delegation")
         owner = uow.s.get(User, d.owner_id)
         row.assignee_id = d.owner_id
