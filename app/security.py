@@ -1,5 +1,11 @@
 """Protections of the HTTP surface that are no use case's business: what production refuses at
-startup, security headers, rate limits, which proxy to believe, NUL bytes in form input."""
+startup, security headers, rate limits, which proxy to believe, NUL bytes in form input.
+
+Security headers come from a small ``after_request`` (``security_headers``) rather than Flask-Talisman:
+the headers are five fixed values; Talisman would add a dependency whose defaults (forcing HTTPS,
+rewriting session cookie flags) overlap what ``create_app`` and the reverse proxy already decide, and
+the one thing that varies — a full policy for pages, only ``frame-ancestors`` for files such as PDFs,
+which Chromium's viewer will not show under ``object-src 'none'`` — is two lines here."""
 
 from __future__ import annotations
 
@@ -29,6 +35,39 @@ def production_checks(rt: Runtime) -> None:
         refuse_demo_accounts(rt.uow(), rt.settings.config_dir)
     except SettingsError as exc:
         raise SystemExit(f"configuration error: {exc}") from None
+
+
+# -- security headers ---------------------------------------------------------------------------------------
+# No inline script anywhere (templates load app/static files; data goes in <script type="application/json">),
+# so script-src is 'self' without a nonce. Styles keep 'unsafe-inline': bpmn-js, dmn-js and Swagger UI set
+# style attributes from their code. Images and fonts may be data: URIs (Swagger UI's icons, the diagram fonts).
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+))
+FILE_POLICY = "frame-ancestors 'none'"  # PDFs, spreadsheets, images: not framed, viewer unaffected
+
+
+def security_headers(response: Response) -> Response:
+    headers = response.headers
+    html = response.mimetype in ("text/html", "image/svg+xml", "application/xhtml+xml")
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY if html else FILE_POLICY)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:  # behind TLS (directly, or a trusted proxy's X-Forwarded-Proto)
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
 
 
 # -- NUL bytes ----------------------------------------------------------------------------------------------
@@ -177,6 +216,7 @@ def trust_proxies(app: Flask, count: int) -> None:
 def init_app(app: Flask) -> None:
     """Before the blueprints are registered."""
     app.before_request(refuse_nul_bytes)
+    app.after_request(security_headers)
 
 
 def init_after_routes(app: Flask, storage_uri: str, trusted_proxies: int) -> None:
