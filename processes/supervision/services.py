@@ -487,8 +487,9 @@ def list_aggregates(uow: UnitOfWork, user: Actor | User, limit: int = 200) -> li
 
 
 def overdue(uow: UnitOfWork, user: Actor | User) -> dict[str, Any]:
-    """Late reports and late aggregates (催报 list), scoped: a county officer sees their county."""
-    require(user, Permission.SEE_SUPERVISION)
+    """Late reports and late aggregates (催报 list), scoped: a county officer sees their county, a
+    platform its own reports."""
+    require_any(user, Permission.SEE_SUPERVISION, Permission.FILE_REPORTS)
     with uow:
         day = today(uow)
         reports = uow.s.scalars(county_row_filter(select(QuarterlyReport), QuarterlyReport, user,

@@ -178,7 +178,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("documents.round_export", "GET"): Rule(STAFF_LISTS, "/exports/rounds/2026/applications.csv"),
     ("documents.task_export", "GET"): Rule(USERS, "/exports/tasks/mine.csv"),
     # -- supervision pages
-    ("supervision.supervision_overdue", "GET"): Rule(STAFF_LISTS, "/supervision/overdue"),
+    ("supervision.supervision_overdue", "GET"): Rule(STAFF_LISTS | APPLICANTS, "/supervision/overdue"),
     ("supervision.supervision_chase", "POST"): Rule(REVIEWERS | {"county"}, "/supervision/reports/{report}/chase",
                                                     form={"message": "请尽快填报"}),
     ("supervision.supervision_reports", "GET"): Rule(STAFF_LISTS | {"applicant", "applicant_other"},
@@ -318,7 +318,7 @@ RULES: dict[tuple[str, str], Rule] = {
                                                         "/api/v1/supervision/reports/{report}/chase",
                                                         json={"message": "请尽快填报"}),
     ("api_supervision.supervision_aggregates", "GET"): Rule(STAFF_LISTS, "/api/v1/supervision/aggregates"),
-    ("api_supervision.supervision_overdue", "GET"): Rule(STAFF_LISTS, "/api/v1/supervision/overdue"),
+    ("api_supervision.supervision_overdue", "GET"): Rule(STAFF_LISTS | APPLICANTS, "/api/v1/supervision/overdue"),
     ("api_supervision.supervision_platforms", "GET"): Rule(STAFF_LISTS, "/api/v1/supervision/platforms"),
     ("api_supervision.supervision_inspections", "GET"): Rule(STAFF_LISTS, "/api/v1/supervision/inspections"),
     ("api_supervision.supervision_start_inspection", "POST"): Rule(
