@@ -199,8 +199,9 @@ def too_many_requests(exc: RateLimitExceeded) -> ResponseReturnValue:
 
 def init_rate_limits(app: Flask, storage_uri: str) -> Limiter:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # a shared store that fails (Redis restarting) degrades to per-process counting, never a 500
     limiter = Limiter(get_remote_address, app=app, storage_uri=storage_uri, strategy="moving-window",
-                      key_prefix="lc-sme")
+                      key_prefix="lc-sme", in_memory_fallback_enabled=True, swallow_errors=True)
     app.extensions["app_limiter"] = limiter
     _limit_routes(app, limiter)
     app.register_error_handler(RateLimitExceeded, too_many_requests)

@@ -170,3 +170,12 @@ def test_workers_share_the_count_through_redis(settings, runtime):
     account = f"nobody-{uuid.uuid4().hex[:12]}"
     codes = [_token(workers[i % 2], account, "wrong", _addr()).status_code for i in range(PER_ACCOUNT + 1)]
     assert codes == [401] * PER_ACCOUNT + [429]
+
+
+def test_a_shared_store_that_is_down_degrades_to_counting_per_process(settings, runtime):
+    """Redis unreachable: logins still work and are still limited (in memory), never a 500."""
+    down = settings.__class__(**{**settings.__dict__, "ratelimit_storage_uri": "redis://127.0.0.1:1/0"})
+    client = create_app(down, runtime).test_client()
+    codes = [_token(client, "admin", "wrong", _addr()).status_code for _ in range(PER_ACCOUNT + 1)]
+    assert 500 not in codes and codes[:PER_ACCOUNT] == [401] * PER_ACCOUNT
+    assert _token(client, "reviewer", "demo", _addr()).status_code == 200
