@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import click
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from flask_openapi3 import APIBlueprint, Info, OpenAPI
 
-from app import extensions
+from app import extensions, security
 from app.api import admin as api_admin
 from app.api import apidocs
 from app.api import auth as api_auth
@@ -24,6 +25,7 @@ from app.api.common import ErrorOut, validation_error_response
 from app.cli import register_cli
 from app.errors import register_error_handlers
 from app.i18n import init_i18n
+from app.security import production_checks
 from app.templating import init_templating
 from app.web import admin, calendar, documents, home, notifications, public, recognition, supervision, tasks
 from processes.runtime import Runtime, build_runtime
@@ -65,10 +67,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     )
     app.json = ReadableJSONProvider(app)
     rt = runtime or build_runtime(settings)
+    if settings.env == "production" and click.get_current_context(silent=True) is None:
+        # the web app (gunicorn, app.serve) refuses demo accounts; the CLI loads the app too, and must
+        # work to remove them (the scheduler command checks for itself)
+        production_checks(rt)
     app.extensions["runtime"] = rt
     app.extensions["settings"] = settings
 
     extensions.init_app(app)
+    security.init_app(app)
     for bp in PAGES:
         app.register_blueprint(bp)
     for api in API:
@@ -79,8 +86,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
             app.register_blueprint(api)
     app.register_blueprint(apidocs.bp)
     register_error_handlers(app)
+    security.init_after_routes(app, settings.ratelimit_storage_uri, settings.trusted_proxies)
     init_i18n(app)
     init_templating(app)
     register_cli(app)
     logging.getLogger("SpiffWorkflow").setLevel(logging.WARNING)
     return app
+

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.cli_calendar import register_calendar_cli
 from app.extensions import runtime as rt
+from app.security import production_checks
 from processes import audit
 from processes.clock import CST
 from processes.errors import DomainError, Invalid
@@ -25,6 +26,7 @@ from processes.services import deploy as deploy_svc
 from processes.services.clock import sync_clock
 from processes.services.core import SYSTEM
 from processes.services.timers import fire_due
+from processes.services.users import remove_demo_users
 
 
 def register_cli(app: Flask) -> None:
@@ -118,4 +120,14 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("scheduler")
     def scheduler_cmd() -> None:
         """Run the scheduler process (timers, reminders). One per deployment."""
+        if rt().settings.env == "production":
+            production_checks(rt())
         run_scheduler(rt())
+
+    @app.cli.command("remove-demo-users")
+    def remove_demo_users_cmd() -> None:
+        """Remove the demo users that still have the demo password (production refuses to start with them):
+        deleted, or deactivated with an unusable password when they took part in a case."""
+        result = remove_demo_users(rt().uow(), SYSTEM, rt().settings.config_dir)
+        click.echo(f"deleted: {', '.join(result['deleted']) or '-'}")
+        click.echo(f"deactivated: {', '.join(result['deactivated']) or '-'}")

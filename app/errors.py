@@ -12,6 +12,8 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.i18n import select_locale
@@ -64,6 +66,46 @@ def error_page(status: int, message: str | None = None, errors: list[Any] | None
 ERROR_PAGES = (400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503)
 
 
+RETRY_AFTER_SECONDS = 30  # what a client is told to wait when the database cannot be reached
+
+UNAVAILABLE_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>系统暂时无法访问</title><link rel="stylesheet" href="/static/app.css"></head>
+<body><main><section class="card narrow"><h1>系统暂时无法访问（503）</h1>
+<p>数据库暂时无法连接，请在 {seconds} 秒后刷新页面重试。您刚才提交的内容未被保存，如有需要请重新提交。</p>
+<p class="muted">{path}</p></section></main></body></html>
+"""
+
+
+def is_outage(exc: BaseException) -> bool:
+    """The database cannot be reached (down, restarting, connections cut): try again later, not a bug.
+    Integrity, data and programming errors are not outages. Follows the chain of causes (an outage may
+    surface wrapped in another error)."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, OperationalError | InterfaceError):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def unavailable() -> tuple[Response, int]:
+    """503 with Retry-After: JSON under /api, a page that needs no database elsewhere (the usual error
+    page shows the user menu and the bell, which read the database)."""
+    if _is_api():
+        response, status = json_error(503, "数据库暂时无法连接，请稍后重试", code="unavailable")
+    else:
+        response = Response(UNAVAILABLE_PAGE.format(seconds=RETRY_AFTER_SECONDS, path=escape(request.path)),
+                            mimetype="text/html")
+        status = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response, status
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> ResponseReturnValue:
@@ -89,8 +131,17 @@ def register_error_handlers(app: Flask) -> None:
             return json_error(exc.code or 500, exc.description or exc.name)
         return error_page(exc.code or 500)  # werkzeug's description is English: the page says it itself
 
+    @app.errorhandler(DBAPIError)
+    def _database(exc: DBAPIError) -> ResponseReturnValue:
+        if is_outage(exc):
+            log.warning("database unavailable on %s %s: %s", request.method, request.path, exc.orig or exc)
+            return unavailable()
+        return _unexpected(exc)
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> ResponseReturnValue:
+        if is_outage(exc):  # raised as the cause of another error
+            return unavailable()
         log.exception("unexpected error on %s %s", request.method, request.path)
         if _is_api():
             return json_error(500, "internal error; the administrator can find it in the log")

@@ -49,6 +49,7 @@ class Permission(StrEnum):
     START_PROCESSES = "start_processes"  # the "发起申请" page (what each diagram allows is checked on start)
     CHASE_REPORTS = "chase_reports"  # Art. 19: 催报 a platform's quarterly report
     RUN_JOBS = "run_jobs"  # the scheduler's daily jobs, by hand (demos)
+    FILE_REPORTS = "file_reports"  # Art. 19: a platform files (and reads) its own quarterly reports
 
 
 _BUREAU = frozenset({Role.ADMIN, Role.PROCESS_OWNER, Role.MUNICIPAL_REVIEWER})
@@ -76,6 +77,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.START_PROCESSES: frozenset({Role.APPLICANT, Role.ADMIN}),
     Permission.CHASE_REPORTS: frozenset({Role.COUNTY_OFFICER, Role.MUNICIPAL_REVIEWER, Role.ADMIN}),
     Permission.RUN_JOBS: _OPERATORS,
+    Permission.FILE_REPORTS: frozenset({Role.APPLICANT}),
 }
 
 # what the permission is about, for the refusal message (Chinese, shown to the user)
@@ -100,6 +102,7 @@ _WHAT: dict[Permission, str] = {
     Permission.START_PROCESSES: "发起申请",
     Permission.CHASE_REPORTS: "催报季度报告（第十九条）",
     Permission.RUN_JOBS: "手动运行定时任务",
+    Permission.FILE_REPORTS: "填报季度报告（第十九条）",
 }
 
 USER_ROLE_ORDER: tuple[Role, ...] = (Role.ADMIN, Role.PROCESS_OWNER, Role.MUNICIPAL_REVIEWER, Role.COUNTY_OFFICER,
@@ -115,6 +118,14 @@ def require(who: HasRole, permission: Permission) -> None:
     if not allowed(who, permission) or not getattr(who, "active", True):
         roles = "、".join(ROLE_NAMES[r] for r in USER_ROLE_ORDER if r in GRANTS[permission])
         raise Forbidden(f"无权{_WHAT[permission]}（仅限：{roles}）")
+
+
+def require_any(who: HasRole, *permissions: Permission) -> None:
+    """Raise :class:`Forbidden` unless ``who`` holds one of ``permissions``."""
+    if any(allowed(who, p) for p in permissions) and getattr(who, "active", True):
+        return
+    roles = "、".join(ROLE_NAMES[r] for r in USER_ROLE_ORDER if any(r in GRANTS[p] for p in permissions))
+    raise Forbidden(f"无权{'或'.join(_WHAT[p] for p in permissions)}（仅限：{roles}）")
 
 
 def may_start(who: HasRole, starter_roles: list[str] | None, default_roles: tuple[str, ...]) -> bool:
@@ -140,6 +151,15 @@ def may_act_on_task(user: User, task: TaskIndex) -> bool:
     if task.county and user.role in COUNTY_SCOPED:
         return user.county == task.county
     return True
+
+
+def may_read_task(user: User, task: TaskIndex, instance: ProcessInstance) -> bool:
+    """An open task with its data and form: who may act on it, and the staff who may see the case (the
+    bureau, the county's officers). Not the applicant while the task is someone else's: a county's or
+    the bureau's working data (the drawn survey sample, draft opinions) is not the applicant's to read."""
+    if may_act_on_task(user, task):
+        return True
+    return user.role != Role.APPLICANT and may_view_instance(user, instance)
 
 
 def task_visibility(user: User) -> ColumnElement[bool]:

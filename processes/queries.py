@@ -11,7 +11,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 
 from processes import statements as st
-from processes.access import instance_visibility, may_act_on_task, may_view_instance, task_arms
+from processes.access import instance_visibility, may_act_on_task, may_read_task, may_view_instance, task_arms
 from processes.calendar.deadlines import provisional_ids
 from processes.calendar.models import Deadline
 from processes.db import UnitOfWork
@@ -102,7 +102,7 @@ def _spec_of(uow: UnitOfWork, definition: ProcessDefinition, element_id: str) ->
 def _visible_task(uow: UnitOfWork, user: User, task_id: str) -> tuple[TaskIndex, ProcessInstance]:
     row = uow.s.scalars(st.TASK_BY_ID, {"task_id": task_id}).first()
     inst = uow.s.get(ProcessInstance, row.instance_id) if row is not None else None
-    if row is None or inst is None or (not may_act_on_task(user, row) and not may_view_instance(user, inst)):
+    if row is None or inst is None or not may_read_task(user, row, inst):
         raise NotFound(t("任务不存在或已办结"), code="task_not_found")
     return row, inst
 

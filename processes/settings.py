@@ -14,6 +14,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
 DEFAULT_SECRET = "dev-insecure-change-me"
+MIN_SECRET_BYTES = 32  # production: a secret key at least this long (signs sessions and API tokens)
 ENVIRONMENTS = ("development", "test", "production")
 
 
@@ -63,6 +64,13 @@ class Settings:
     smtp_password: str = ""
     smtp_from: str = ""
     smtp_tls: bool = True
+    # passwords set by an administrator (new user, reset) need at least this many characters
+    password_min_length: int = 10
+    # rate limits (Flask-Limiter): "memory://" counts per process; with several web workers point every
+    # worker at one store, e.g. "redis://127.0.0.1:6379/0"
+    ratelimit_storage_uri: str = "memory://"
+    # reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (0: none)
+    trusted_proxies: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -72,8 +80,12 @@ class Settings:
         return f"sqlite:///{Path(self.instance_path) / 'app.db'}"
 
     def check(self) -> None:
-        """Refuse unsafe production settings: the default secret key, the demo clock, demo data; and
+        """Refuse unsafe production settings: the default or a short secret key, the demo clock, demo data;
         e-mail configured without a sender."""
+        if self.password_min_length < 1:
+            raise SettingsError("password_min_length must be at least 1")
+        if self.trusted_proxies < 0:
+            raise SettingsError("trusted_proxies must be 0 or more")
         if self.smtp_host and "@" not in self.smtp_from:
             raise SettingsError("smtp_host is set but smtp_from is not an address: set smtp_from "
                                 "(e.g. \"聊城市工业和信息化局 <noreply@example.gov.cn>\")")
@@ -82,6 +94,12 @@ class Settings:
                 raise SettingsError(
                     "production refuses to start with the default secret key: "
                     "set APP_SECRET_KEY or secret_key in instance/settings.toml"
+                )
+            if len(self.secret_key.encode("utf-8")) < MIN_SECRET_BYTES:
+                raise SettingsError(
+                    f"production refuses a secret key shorter than {MIN_SECRET_BYTES} bytes "
+                    f"(this one has {len(self.secret_key.encode('utf-8'))}): set APP_SECRET_KEY to a random value, "
+                    "e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'"
                 )
             if self.demo_clock:
                 raise SettingsError("production refuses to start with the demo clock enabled (demo_clock)")

@@ -55,7 +55,7 @@ class DeployOut(BaseModel):
 
 class StartIn(Strict):
     process_key: str = Field(min_length=1, max_length=128)
-    business_key: str | None = Field(None, max_length=128)
+    business_key: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
     variables: dict[str, Any] = {}
 
 

@@ -116,6 +116,7 @@ def admin_instance_diagram_json(instance_id: int):
 @bp.post("/admin/instances/<int:instance_id>/action")
 @login_required
 def admin_instance_action(instance_id: int):
+    require(_user(), Permission.ADMINISTER_INSTANCES)  # before anything is read or checked
     action = request.form.get("action", "")
     reason = request.form.get("reason", "")
     actor = actor_of(_user())
@@ -138,6 +139,7 @@ def admin_instance_action(instance_id: int):
 @bp.post("/admin/instances/<int:instance_id>/variables")
 @login_required
 def admin_instance_variables(instance_id: int):
+    require(_user(), Permission.ADMINISTER_INSTANCES)  # before anything is read or checked
     name = request.form.get("name", "").strip()
     raw = request.form.get("value", "")
     remove = request.form.get("remove") == "1"
@@ -175,6 +177,7 @@ def admin_users():
 @bp.post("/admin/users")
 @login_required
 def admin_users_post():
+    require(_user(), Permission.MANAGE_USERS)  # before anything is read or checked
     f = request.form
     actor = actor_of(_user())
     op = f.get("op", "")
@@ -218,6 +221,7 @@ def admin_definitions():
 @bp.post("/admin/definitions/upload")
 @login_required
 def admin_definitions_upload():
+    require(_user(), Permission.EDIT_DIAGRAMS)  # before anything is read or checked
     f = request.files.get("file")
     if f is None or not f.filename:
         flash("请选择 .bpmn 或 .dmn 文件", "error")
@@ -336,7 +340,7 @@ def _json(fn: Any) -> Any:
 @bp.post("/admin/modeler/validate")
 @login_required
 def admin_modeler_validate():
-    require(_user(), Permission.EDIT_DIAGRAMS)
+    require(_user(), Permission.EDIT_DIAGRAMS)  # before the diagram is parsed or echoed back
     body = _body()
     return jsonify(svc.validate_xml(ro_uow(), str(body.get("file_name") or "diagram.bpmn"), str(body.get("xml") or "")))
 
@@ -344,6 +348,7 @@ def admin_modeler_validate():
 @bp.post("/admin/modeler/save")
 @login_required
 def admin_modeler_save():
+    require(_user(), Permission.EDIT_DIAGRAMS)  # before anything is read or checked
     body = _body()
     base = body.get("base_version")
     return _json(lambda: {k: v for k, v in svc.save_draft(
@@ -363,6 +368,7 @@ def admin_modeler_diff():
 @bp.post("/admin/modeler/deploy")
 @login_required
 def admin_modeler_deploy():
+    require(_user(), Permission.EDIT_DIAGRAMS)  # before anything is read or checked
     body = _body()
     xml = str(body.get("xml") or "")
     file_name = str(body.get("file_name") or "diagram.bpmn")
@@ -381,6 +387,7 @@ def admin_modeler_deploy():
 @bp.get("/admin/dmn")
 @login_required
 def admin_dmn():
+    require(_user(), Permission.EDIT_DIAGRAMS)  # before anything is read
     files = diagrams.decision_files(ro_uow(), _user())
     name = request.args.get("file") or (files[0]["name"] if files else "")
     chosen = next((f for f in files if f["name"] == name), None)
@@ -404,6 +411,7 @@ def admin_dmn_validate():
 @bp.post("/admin/dmn/save")
 @login_required
 def admin_dmn_save():
+    require(_user(), Permission.EDIT_DIAGRAMS)
     xml, name = _dmn_body()
     return _json(lambda: {k: v for k, v in svc.save_draft(uow(), actor_of(_user()), xml, name, name).items()
                           if k != "xml"})
@@ -412,6 +420,7 @@ def admin_dmn_save():
 @bp.post("/admin/dmn/diff")
 @login_required
 def admin_dmn_diff():
+    require(_user(), Permission.EDIT_DIAGRAMS)
     xml, name = _dmn_body()
     return _json(lambda: diagrams.compare_with_running(ro_uow(), actor_of(_user()), xml, name))
 

@@ -6,12 +6,9 @@ never appears here: only unit names, counties, dates and certificate numbers.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from app.extensions import ro_uow, uow
@@ -21,28 +18,11 @@ from processes.services.core import Actor
 
 bp = Blueprint("public", __name__)
 
-OBJECTIONS_PER_HOUR = 5  # per client address
-_lock = threading.Lock()
 
 
 def in_publicity() -> list[dict[str, Any]]:
     """Art. 13: every platform whose publicity period runs, objections under investigation or not."""
     return recognition.in_publicity(ro_uow())
-
-
-def _rate_ok(address: str) -> bool:
-    """At most OBJECTIONS_PER_HOUR objections per address per hour (per process; enough for one
-    web worker — a reverse proxy limit covers several)."""
-    buckets = current_app.extensions.setdefault("objection_rate", {})
-    now = time.monotonic()
-    with _lock:
-        q = buckets.setdefault(address, deque())
-        while q and now - q[0] > 3600:
-            q.popleft()
-        if len(q) >= OBJECTIONS_PER_HOUR:
-            return False
-        q.append(now)
-        return True
 
 
 @bp.get("/public/")
@@ -67,11 +47,7 @@ def public_objection(business_key: str):
 def public_objection_post(business_key: str):
     item = next((i for i in in_publicity() if i["business_key"] == business_key), None)
     values = {k: request.form.get(k, "") for k in ("name", "contact", "reasons")}
-    address = request.headers.get("X-Forwarded-For", request.remote_addr or "?").split(",")[0].strip()
-    if not _rate_ok(address):
-        return render_template("public/objection.html", item=item, business_key=business_key, values=values,
-                               errors={"_form": ["提交过于频繁：同一地址每小时最多提交 "
-                                                 f"{OBJECTIONS_PER_HOUR} 次异议，请稍后再试"]}), 429
+    # per-address limits (app/security.py RATE_LIMITS, shared with the JSON endpoint)
     try:
         upload = request.files.get("attachment")
         attachment = (upload.filename or "", upload.read()) if upload is not None and upload.filename else None

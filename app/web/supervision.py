@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import actor_of, ro_uow, uow
 from app.templating import in_language
-from processes.access import Permission, allowed
+from processes.access import Permission, allowed, require
 from processes.admin import views
 from processes.errors import DomainError
 from processes.models import User
@@ -71,9 +71,7 @@ def supervision_reports():
 @login_required
 def supervision_platforms():
     user = _user()
-    if not allowed(user, Permission.SEE_SUPERVISION):
-        flash("仅县级主管部门和市局可查看", "error")
-        return redirect(url_for("home.home"))
+    require(user, Permission.SEE_SUPERVISION)  # 403 for everyone else
     return render_template("supervision/platforms.html", platforms=sup.supervised_platforms(ro_uow(), user),
                            inspections=sup.list_inspections(ro_uow(), user),
                            may_revoke=allowed(user, Permission.REVOKE), sources=in_language(SOURCE_NAMES))
@@ -110,9 +108,7 @@ def supervision_start_inspection():
 @login_required
 def supervision_spot_checks():
     user = _user()
-    if not allowed(user, Permission.SEE_ALL_INSTANCES):
-        flash("抽查由市工业和信息化局发起", "error")
-        return redirect(url_for("home.home"))
+    require(user, Permission.SEE_ALL_INSTANCES)  # the bureau's checks (Art. 21): 403 for everyone else
     return _spot_checks_page(user, None)
 
 

@@ -29,7 +29,7 @@ from processes.lookups import run_lookup
 from processes.models import ProcessDefinition, ProcessInstance, TaskIndex, User
 from processes.services.core import Actor, lock_instance, record, run_engine, save
 from processes.services.deploy import decision_ids, decision_refs, deploy_file, latest_decision_files
-from processes.services.users import forget_user, hash_password
+from processes.services.users import forget_user, hash_password, password_errors
 from processes.tasks.complete import users_of_role
 from processes.vocabulary import OPEN_STATES, USER_ROLES, Role
 
@@ -171,8 +171,9 @@ def set_active(uow: UnitOfWork, actor: Actor, user_id: int, active: bool, reason
 
 def reset_password(uow: UnitOfWork, actor: Actor, user_id: int, password: str) -> User:
     require(actor, Permission.MANAGE_USERS)
-    if len(password or "") < 8:
-        raise Invalid("the password is too short", [{"field": "password", "message": "密码至少 8 个字符"}])
+    too_short = password_errors(uow, password)
+    if too_short:
+        raise Invalid(too_short[0]["message"], too_short)
     with uow:
         u = _get_user(uow, user_id)
         u.password_hash = hash_password(password)

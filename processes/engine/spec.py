@@ -77,9 +77,16 @@ def is_dmn(xml_root: etree._Element) -> bool:
 _XML_DECL_ENCODING = re.compile(r"""^(\ufeff?\s*<\?xml[^>]*?)\s+encoding\s*=\s*["'][^"']*["']""")
 
 
+def hardened_parser() -> etree.XMLParser:
+    """The one XML parser of the system: no DTD loaded or validated, no entity expanded, no network,
+    no huge trees (XXE, entity bombs and network fetches are impossible)."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                           huge_tree=False)
+
+
 def parse_xml(text: str, filename: str) -> etree._Element:
     try:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+        parser = hardened_parser()
         if isinstance(text, str):
             # already decoded: a declared encoding (e.g. ISO-8859-1 from other tools) no longer applies
             text = _XML_DECL_ENCODING.sub(r"\1", text, count=1).lstrip("\ufeff")
@@ -94,6 +101,12 @@ def parse_xml(text: str, filename: str) -> etree._Element:
         raise DiagramInvalid([DiagramError(f"not a readable XML file: {exc}", None, None, filename)]) from exc
     if root is None:
         raise DiagramInvalid([DiagramError("the file is empty", None, None, filename)])
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        # a BPMN or DMN file never needs one; entities in it would be left unexpanded and break later
+        raise DiagramInvalid([DiagramError(
+            "the file declares a DOCTYPE (a DTD or entities), which diagrams may not contain: remove the "
+            "<!DOCTYPE …> declaration and any &entity; references", None, 1, filename, fix="remove <!DOCTYPE …>")])
     return root
 
 

@@ -42,7 +42,11 @@ def decision_outputs(uow: UnitOfWork, instance: ProcessInstance, data: dict[str,
             seen.add(id(dmn.decision_table))
             fake = SimpleNamespace(data={**data, **out}, workflow=SimpleNamespace(script_engine=script_engine),
                                    task_spec=task_spec)
-            for key, value in dmn.result(fake).items():
+            try:
+                result = dmn.result(fake)
+            except Exception:  # noqa: BLE001 - a half-filled draft lacks inputs: the defaults apply (precheck)
+                continue
+            for key, value in result.items():
                 out[key] = {**out.get(key, {}), **value} if isinstance(value, dict) else value
     return out
 

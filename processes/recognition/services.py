@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import unicodedata
+import warnings
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+import filetype
+from PIL import Image
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from handlers.certificates import ban_until as ban_until_of
@@ -46,6 +52,7 @@ UPLOAD_STATUSES = ("draft", "supplement")
 WITHDRAW_STATUSES = ("draft", "at_county")
 MIME_BY_MAGIC = ((b"%PDF-", "application/pdf", ".pdf"), (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
                  (b"\x89PNG\r\n\x1a\n", "image/png", ".png"))
+MAX_IMAGE_PIXELS = 40_000_000  # a scanned A4 page at 600 dpi is ~35 MP; beyond that: a decompression bomb
 STATUS_NAMES = {
     "draft": "填报中", "at_county": "县级推荐中", "under_review": "市局审核中", "supplement": "补正中",
     "onsite_check": "现场核实中", "expert_panel": "专家评审中", "publicity": "公示中", "objection": "异议核查中",
@@ -278,19 +285,29 @@ def withdraw_application(uow: UnitOfWork, actor: Actor, business_key: str, reaso
 
 
 def _checked_upload(uow: UnitOfWork, content: bytes, field: str = "file") -> tuple[str, str, str]:
-    """(mime, extension, sha256) of an upload that is a PDF, JPEG or PNG within the size limit."""
+    """(mime, extension, sha256) of an upload that is a PDF, JPEG or PNG within the size limit, and
+    really one: a PDF that opens with at least one page, an image that decodes within the pixel limit."""
     limit = int(uow.runtime.settings.upload_max_mb)
     if not content:
         raise Invalid("文件为空", [{"field": field, "message": "文件为空"}])
     if len(content) > limit * 1024 * 1024:
         raise Invalid(f"文件超过 {limit} MB 的上限", [{"field": field, "message": f"不得超过 {limit} MB"}])
-    kind = _sniff(content)
+    kind = _sniff(content, field)
     if kind is None:
         raise Invalid("只接受 PDF、JPEG、PNG 文件", [{"field": field, "message": "只接受 PDF、JPEG、PNG"}])
     return kind[0], kind[1], hashlib.sha256(content).hexdigest()
 
 
+def clean_file_name(name: str | None, default: str) -> str:
+    """The name a user's file is shown and downloaded under: no path parts (``/`` or ``\\``), no control
+    or invisible format characters (NUL, newlines, right-to-left overrides), at most 255 characters."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Zl", "Zp")).strip()
+    return (base if base.strip(".") else default)[:255]
+
+
 PUBLICITY_STATUSES = ("publicity", "objection")  # on the public publicity list until the period ends
+OBJECTION_MIN_REASONS = 10  # characters (whitespace not counted) of an objection's reasons
 
 
 def file_objection(uow: UnitOfWork, business_key: str, name: str, contact: str, reasons: str,
@@ -303,6 +320,10 @@ def file_objection(uow: UnitOfWork, business_key: str, name: str, contact: str, 
     waiting (otherwise it takes the objection up after the current investigation)."""
     errors = [{"field": f, "message": "必填"} for f, v in (("name", name), ("contact", contact), ("reasons", reasons))
               if not isinstance(v, str) or not v.strip()]
+    if isinstance(reasons, str) and reasons.strip() and len("".join(reasons.split())) < OBJECTION_MIN_REASONS:
+        # friction without a CAPTCHA: a reason someone can investigate, not a word
+        errors.append({"field": "reasons", "code": "too_short",
+                       "message": f"请具体说明异议理由（至少 {OBJECTION_MIN_REASONS} 个字）"})
     stored: dict[str, Any] | None = None
     if attachment is not None and attachment[1]:
         try:
@@ -310,7 +331,7 @@ def file_objection(uow: UnitOfWork, business_key: str, name: str, contact: str, 
         except Invalid as exc:
             errors.extend(exc.errors)
         else:
-            stored = {"file_name": Path(attachment[0] or f"attachment{ext}").name[:255], "mime": mime,
+            stored = {"file_name": clean_file_name(attachment[0], f"attachment{ext}"), "mime": mime,
                       "size": len(attachment[1]), "sha256": digest, "ext": ext}
     if errors:
         raise Invalid("请填写异议人姓名、联系方式和异议理由" if any(e["field"] != "attachment" for e in errors)
@@ -371,10 +392,44 @@ def material_view(m: Material) -> dict[str, Any]:
             "size": m.size, "sha256": m.sha256, "uploaded_by": m.uploaded_by, "uploaded_at": m.uploaded_at.isoformat()}
 
 
-def _sniff(content: bytes) -> tuple[str, str] | None:
-    for magic, mime, ext in MIME_BY_MAGIC:
-        if content.startswith(magic):
-            return mime, ext
+def _sniff(content: bytes, field: str = "file") -> tuple[str, str] | None:
+    """(mime, extension) of a PDF, JPEG or PNG judged by its content (``filetype``), None for any other
+    type; ``Invalid`` when it claims to be one but does not open: a PDF must parse (pypdf) and have a
+    page, an image must decode (Pillow) within MAX_IMAGE_PIXELS (no decompression bomb)."""
+    guessed = filetype.guess(content)
+    kind = next(((mime, ext) for _, mime, ext in MIME_BY_MAGIC if guessed is not None and guessed.mime == mime),
+                None)
+    if kind is None:
+        return None
+    problem = _pdf_problem(content) if kind[0] == "application/pdf" else _image_problem(content)
+    if problem:
+        raise Invalid(f"文件无法使用：{problem}", [{"field": field, "code": "file_unreadable", "message": problem}])
+    return kind
+
+
+def _pdf_problem(content: bytes) -> str | None:
+    try:
+        reader = PdfReader(io.BytesIO(content))
+        if reader.is_encrypted:
+            return "PDF 已加密，请上传未加密的文件"
+        pages = len(reader.pages)
+    except Exception:  # noqa: BLE001 - any parser failure means the file is not a usable PDF
+        return "PDF 文件已损坏或无法打开"
+    return None if pages >= 1 else "PDF 文件没有页面"
+
+
+def _image_problem(content: bytes) -> str | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as im:
+                if im.width * im.height > MAX_IMAGE_PIXELS:
+                    return f"图片像素过多（{im.width}×{im.height}），请缩小后上传"
+                im.load()  # decodes every pixel: a truncated or corrupt image fails here
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return "图片像素过多，请缩小后上传"
+    except Exception:  # noqa: BLE001 - any decoder failure means the image is not usable
+        return "图片已损坏或无法解码"
     return None
 
 
@@ -424,7 +479,7 @@ def upload_material(uow: UnitOfWork, actor: Actor, business_key: str, mkey: str,
         if row is None:
             row = Material(application_id=app.id, mkey=mkey)
             uow.s.add(row)
-        row.file_name = Path(file_name or f"{mkey}{ext}").name[:255]
+        row.file_name = clean_file_name(file_name, f"{mkey}{ext}")
         row.mime, row.size, row.sha256 = mime, len(content), digest
         row.storage_path = key
         row.uploaded_by, row.uploaded_at = actor.username, uow.runtime.now()

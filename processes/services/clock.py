@@ -27,6 +27,7 @@ from processes.services.timers import due_count, fire_due, next_due
 
 _last_sync = [0.0]
 SYNC_INTERVAL_S = 1.0
+MAX_YEARS_AWAY = 20  # the demo clock stays within this many years of the real date
 
 
 def clock_sync_due() -> bool:
@@ -113,8 +114,23 @@ def move_progress(uow: UnitOfWork) -> Move:
     return Move(clock.now(), target, due_count(uow, target), fired, False)
 
 
+def check_target(target: datetime, field: str = "now") -> None:
+    """A demo-clock move stays within MAX_YEARS_AWAY years of the real date (farther, dates overflow
+    and every timer of the next decades would fire): refused before anything moves or commits."""
+    real = datetime.now(UTC)
+    try:
+        low, high = real - relativedelta(years=MAX_YEARS_AWAY), real + relativedelta(years=MAX_YEARS_AWAY)
+    except (OverflowError, ValueError):  # pragma: no cover - the real date is not near year 1 or 9999
+        return
+    if not low <= target <= high:
+        raise Invalid(f"the demo clock moves at most {MAX_YEARS_AWAY} years from the real date",
+                      [{"field": field, "code": "clock_out_of_range",
+                        "message": f"应在 {low.astimezone(CST):%Y-%m-%d} 至 {high.astimezone(CST):%Y-%m-%d} 之间"
+                                   f"（真实日期前后 {MAX_YEARS_AWAY} 年以内）"}])
+
+
 def request_move(uow: UnitOfWork, actor: Actor, target: datetime, frozen: bool | None = None,
-                 budget_s: float | None = None) -> Move:
+                 budget_s: float | None = None, field: str = "now") -> Move:
     """Move the clock to ``target``, firing what falls due on the way in order.
 
     Forward: the clock stops one second past each due time (timers fire strictly after it), fires
@@ -134,6 +150,7 @@ def request_move(uow: UnitOfWork, actor: Actor, target: datetime, frozen: bool |
         raise Forbidden("the clock can only be moved when the demo clock is enabled (never in production)")
     keep_frozen = clock.state[0] is not None if frozen is None else frozen
     target = target.astimezone(UTC)
+    check_target(target, field)
     _store(uow, actor, clock.now(), clock.state[0] is not None, audit=False, move=(target, keep_frozen))
     return continue_move(uow, budget_s, actor)
 
@@ -182,10 +199,11 @@ def continue_move(uow: UnitOfWork, budget_s: float | None = None, actor: Actor |
     return progress()
 
 
-def set_clock(uow: UnitOfWork, actor: Actor, target: datetime, frozen: bool | None = None) -> datetime:
+def set_clock(uow: UnitOfWork, actor: Actor, target: datetime, frozen: bool | None = None,
+              field: str = "now") -> datetime:
     """Move the clock to ``target`` and fire what fell due on the way, in order, before returning
     (services, tests, the CLI). Requests use ``request_move`` with a time budget instead."""
-    request_move(uow, actor, target, frozen, budget_s=None)
+    request_move(uow, actor, target, frozen, budget_s=None, field=field)
     return uow.runtime.clock.now()
 
 
@@ -210,17 +228,22 @@ def shift(at: datetime, delta: timedelta | relativedelta | str) -> datetime:
     """``at`` moved by ``delta``; years/months count on the Beijing calendar."""
     if isinstance(delta, str):
         delta = parse_duration(delta)
-    if isinstance(delta, timedelta):
-        return at + delta
-    return (at.astimezone(CST) + delta).astimezone(UTC)
+    try:
+        if isinstance(delta, timedelta):
+            return at + delta
+        return (at.astimezone(CST) + delta).astimezone(UTC)
+    except (OverflowError, ValueError):  # beyond year 9999 (or before year 1)
+        raise Invalid(f"the demo clock moves at most {MAX_YEARS_AWAY} years from the real date",
+                      [{"field": "advance", "code": "clock_out_of_range",
+                        "message": f"时长过大（真实日期前后 {MAX_YEARS_AWAY} 年以内）"}]) from None
 
 
 def advance_clock(uow: UnitOfWork, actor: Actor, delta: timedelta | relativedelta | str) -> datetime:
     """Advance by a ``timedelta``, a ``relativedelta`` or an ISO-8601 duration string."""
-    return set_clock(uow, actor, shift(uow.runtime.clock.now(), delta))
+    return set_clock(uow, actor, shift(uow.runtime.clock.now(), delta), field="advance")
 
 
 def request_advance(uow: UnitOfWork, actor: Actor, delta: timedelta | relativedelta | str,
                     budget_s: float | None = None) -> Move:
     """``advance_clock`` for requests: returns within ``budget_s`` with the move's progress."""
-    return request_move(uow, actor, shift(uow.runtime.clock.now(), delta), budget_s=budget_s)
+    return request_move(uow, actor, shift(uow.runtime.clock.now(), delta), budget_s=budget_s, field="advance")

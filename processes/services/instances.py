@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from lxml import etree
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from processes.access import may_start, may_view_instance
 from processes.db import UnitOfWork
+from processes.engine.spec import DiagramInvalid, parse_xml
 from processes.errors import Conflict, Forbidden, Invalid, NotFound
 from processes.messages import t
 from processes.models import ProcessDefinition, ProcessInstance, User
@@ -31,6 +33,8 @@ from processes.vocabulary import ROLE_NAMES
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 OPEN_STATES = ("running", "waiting", "incident")
+# a business key chosen by the client: it appears in URLs, file paths and pages
+BUSINESS_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 def _user(uow: UnitOfWork, actor: Actor) -> User:
@@ -52,7 +56,11 @@ def latest_definition(uow: UnitOfWork, key: str) -> ProcessDefinition:
 def starter_roles(definition: ProcessDefinition) -> list[str] | None:
     """camunda:candidateStarterGroups on the process element: roles allowed to start it."""
     text = definition.sources.get(definition.bpmn_file, "")
-    root = etree.fromstring(text.encode())
+    try:
+        root = parse_xml(text, definition.bpmn_file)  # the hardened parser: no DTD, no entities, no network
+    except DiagramInvalid as exc:  # stored before deploys refused it (a DTD): refuse, never a 500
+        raise Conflict(f"version {definition.version} of '{definition.key}' cannot be read ({exc}); deploy a "
+                       "corrected diagram", code="definition_unreadable") from None
     for proc in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}process"):
         if proc.get("id") == definition.key:
             groups = proc.get(f"{{{CAMUNDA_NS}}}candidateStarterGroups")
@@ -63,6 +71,10 @@ def starter_roles(definition: ProcessDefinition) -> list[str] | None:
 
 def start_instance(uow: UnitOfWork, actor: Actor, process_key: str, business_key: str | None = None,
                    variables: Mapping[str, Any] | None = None) -> ProcessInstance:
+    if business_key is not None and not BUSINESS_KEY.fullmatch(business_key):
+        raise Invalid("invalid business key", [{
+            "field": "business_key", "code": "business_key_format",
+            "message": "应以字母或数字开头，只含字母、数字、. _ -，至多 64 个字符"}])
     with uow:
         rt = uow.runtime
         definition = latest_definition(uow, process_key)
@@ -76,6 +88,10 @@ def start_instance(uow: UnitOfWork, actor: Actor, process_key: str, business_key
         if bad:
             raise Invalid("variable names must be identifiers", [{"field": k, "message": "不是合法的变量名"}
                                                                   for k in map(str, bad)])
+        if business_key and uow.s.scalar(select(ProcessInstance.id).where(
+                ProcessInstance.business_key == business_key).limit(1)) is not None:
+            raise Conflict(f"an instance with business key '{business_key}' exists already",
+                           code="business_key_taken")
         start_rule = START_RULES.get(definition.key)
         if start_rule is not None:
             start_rule(uow, actor, variables)
@@ -86,25 +102,30 @@ def start_instance(uow: UnitOfWork, actor: Actor, process_key: str, business_key
                                business_key=business_key, state="running", county=county,
                                started_by=actor.id, started_at=now, updated_at=now, workflow="{}",
                                serializer_version="", lock_version=1, active_elements=[])
-        uow.s.add(inst)
-        uow.s.flush()
-        if not inst.business_key:
-            inst.business_key = business_key_for(process_key, inst.id, now)
-        loaded = Loaded(uow, inst, definition)
-        loaded.wf = rt.engine.new(parsed, loaded.script_engine)
-        data = {**variables, "initiator": actor.username, "initiator_county": actor.county,
-                "business_key": inst.business_key, "county": county}
-        loaded.wf.data.update(data)
-        for ready in loaded.wf.get_tasks(state=TaskState.READY):
-            ready.data.update(data)
-        incident = run_engine(loaded)
-        uow.s.flush()
-        save(loaded, incident)
-        record(uow, actor, "instance.started", inst.id, data={"process_key": process_key, "version":
-                                                               definition.version, "variables": variables})
-        if incident:
-            record(uow, actor, "instance.incident", inst.id, element_id=incident.get("element_id"), data=incident)
-        uow.commit()
+        try:
+            uow.s.add(inst)
+            uow.s.flush()
+            if not inst.business_key:
+                inst.business_key = business_key_for(process_key, inst.id, now)
+            loaded = Loaded(uow, inst, definition)
+            loaded.wf = rt.engine.new(parsed, loaded.script_engine)
+            data = {**variables, "initiator": actor.username, "initiator_county": actor.county,
+                    "business_key": inst.business_key, "county": county}
+            loaded.wf.data.update(data)
+            for ready in loaded.wf.get_tasks(state=TaskState.READY):
+                ready.data.update(data)
+            incident = run_engine(loaded)
+            uow.s.flush()
+            save(loaded, incident)
+            record(uow, actor, "instance.started", inst.id, data={"process_key": process_key, "version":
+                                                                   definition.version, "variables": variables})
+            if incident:
+                record(uow, actor, "instance.incident", inst.id, element_id=incident.get("element_id"),
+                       data=incident)
+            uow.commit()
+        except IntegrityError:  # the same business key started at the same moment (an area table's key)
+            raise Conflict(f"an instance with business key '{inst.business_key}' exists already",
+                           code="business_key_taken") from None
         return inst
 
 

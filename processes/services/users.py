@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 import tomllib
 from collections.abc import Callable
@@ -11,17 +12,22 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from processes import statements as st
 from processes.db import UnitOfWork
 from processes.errors import Conflict, Forbidden, Invalid, Unauthorized
+from processes.messages import field_error
 from processes.models import ROLES, User
 from processes.services.core import Actor, record
+from processes.settings import SettingsError
 
 _hasher = PasswordHasher()
 _USER_COLUMNS = tuple(c.key for c in User.__table__.columns)
 # a real hash to verify against when the user does not exist (same timing either way)
 _DUMMY = _hasher.hash("not-a-password")
+DEMO_PASSWORD = "demo"  # the password of the demo users (development and test only)
+REMOVE_DEMO_USERS = "flask --app app remove-demo-users"
 
 
 def hash_password(password: str) -> str:
@@ -87,8 +93,7 @@ def create_user(uow: UnitOfWork, actor: Actor, username: str, password: str, rol
         errors.append({"field": "role", "message": f"角色必须是 {', '.join(ROLES)} 之一"})
     if role == "county_officer" and not county:
         errors.append({"field": "county", "message": "县级主管部门用户必须指定县（市、区）"})
-    if len(password or "") < 4:
-        errors.append({"field": "password", "message": "密码至少 4 个字符"})
+    errors.extend(password_errors(uow, password))
     if errors:
         raise Invalid("invalid user", errors)
     with uow:
@@ -104,13 +109,81 @@ def create_user(uow: UnitOfWork, actor: Actor, username: str, password: str, rol
         return user
 
 
-def ensure_demo_users(uow: UnitOfWork, config_dir: str | Path, password: str = "demo") -> int:
-    """Create the demo users that do not exist yet (idempotent). Returns how many were created."""
+def password_errors(uow: UnitOfWork, password: str | None, field: str = "password") -> list[dict[str, Any]]:
+    """A password an administrator sets (new user, reset): at least ``password_min_length`` characters."""
+    minimum = int(uow.runtime.settings.password_min_length)
+    if len(password or "") < minimum:
+        return [field_error(field, "password_too_short", "密码至少 {n} 个字符", n=minimum)]
+    return []
+
+
+def _demo_user_entries(config_dir: str | Path) -> list[dict[str, Any]]:
     with (Path(config_dir) / "demo_users.toml").open("rb") as fh:
         wanted = list(tomllib.load(fh)["user"])
     for c in counties(config_dir):
         wanted.append({"username": f"county-{c['code']}", "display_name": f"{c['name']}工信局",
                        "role": "county_officer", "county": c["code"]})
+    return wanted
+
+
+def _has_demo_password(password_hash: str, checked: dict[str, bool]) -> bool:
+    if password_hash not in checked:  # the demo users share one hash: usually one verification in all
+        try:
+            checked[password_hash] = _hasher.verify(password_hash, DEMO_PASSWORD)
+        except (VerificationError, InvalidHashError):
+            checked[password_hash] = False
+    return checked[password_hash]
+
+
+def demo_accounts(uow: UnitOfWork, config_dir: str | Path) -> list[str]:
+    """The demo users (config/demo_users.toml and county-<code>) that can still log in with the demo
+    password: production refuses to start while there are any."""
+    names = [u["username"] for u in _demo_user_entries(config_dir)]
+    checked: dict[str, bool] = {}
+    with uow:
+        rows = uow.s.scalars(select(User).where(User.username.in_(names), User.active.is_(True))).all()
+        return sorted(u.username for u in rows if _has_demo_password(u.password_hash, checked))
+
+
+def refuse_demo_accounts(uow: UnitOfWork, config_dir: str | Path) -> None:
+    """Startup check of the production web app and scheduler: raises naming the command that helps."""
+    found = demo_accounts(uow, config_dir)
+    if found:
+        raise SettingsError(f"production refuses to start while demo users with the demo password exist "
+                            f"({', '.join(found[:5])}{' …' if len(found) > 5 else ''}): remove them with "
+                            f"`{REMOVE_DEMO_USERS}`")
+
+
+def remove_demo_users(uow: UnitOfWork, actor: Actor, config_dir: str | Path) -> dict[str, list[str]]:
+    """Remove the demo accounts that still have the demo password: deleted when nothing refers to them,
+    otherwise (they acted in some case) deactivated with an unusable password, so history keeps its
+    people. Accounts whose password was changed are left alone."""
+    found = set(demo_accounts(uow, config_dir))
+    deleted: list[str] = []
+    disabled: list[str] = []
+    with uow:
+        for user in uow.s.scalars(select(User).where(User.username.in_(found)).order_by(User.username)):
+            try:
+                with uow.s.begin_nested():
+                    uow.s.delete(user)
+                    uow.s.flush()
+                deleted.append(user.username)
+                continue
+            except IntegrityError:
+                pass
+            user = uow.s.scalars(select(User).where(User.username == user.username)).one()
+            user.active = False
+            user.password_hash = hash_password(secrets.token_urlsafe(32))
+            user.auth_version += 1  # ends its sessions and API tokens
+            disabled.append(user.username)
+        record(uow, actor, "user.demo_removed", data={"deleted": deleted, "deactivated": disabled})
+        uow.commit()
+    return {"deleted": deleted, "deactivated": disabled}
+
+
+def ensure_demo_users(uow: UnitOfWork, config_dir: str | Path, password: str = DEMO_PASSWORD) -> int:
+    """Create the demo users that do not exist yet (idempotent). Returns how many were created."""
+    wanted = _demo_user_entries(config_dir)
     created = 0
     with uow:
         have = set(uow.s.scalars(select(User.username)))

@@ -30,6 +30,7 @@ from processes.access import (
     may_act_in_county,
     may_see_county_row,
     require,
+    require_any,
 )
 from processes.calendar.functions import sync_calendar
 from processes.db import UnitOfWork
@@ -456,6 +457,7 @@ def revocation_view(r: Revocation) -> dict[str, Any]:
 def list_reports(uow: UnitOfWork, user: Actor | User, year: int | None = None, quarter: int | None = None,
                  county: str | None = None, status: str | None = None, credit_code: str | None = None,
                  limit: int = 200) -> list[dict[str, Any]]:
+    require_any(user, Permission.SEE_SUPERVISION, Permission.FILE_REPORTS)
     with uow:
         stmt = county_row_filter(select(QuarterlyReport), QuarterlyReport, user, QuarterlyReport.platform_user_id)
         if year:
@@ -475,6 +477,7 @@ def list_reports(uow: UnitOfWork, user: Actor | User, year: int | None = None, q
 
 
 def list_aggregates(uow: UnitOfWork, user: Actor | User, limit: int = 200) -> list[dict[str, Any]]:
+    require(user, Permission.SEE_SUPERVISION)
     with uow:
         stmt = county_row_filter(select(CountyAggregate), CountyAggregate, user)
         day = today(uow)
@@ -484,7 +487,9 @@ def list_aggregates(uow: UnitOfWork, user: Actor | User, limit: int = 200) -> li
 
 
 def overdue(uow: UnitOfWork, user: Actor | User) -> dict[str, Any]:
-    """Late reports and late aggregates (催报 list), scoped: a county officer sees their county."""
+    """Late reports and late aggregates (催报 list), scoped: a county officer sees their county, a
+    platform its own reports."""
+    require_any(user, Permission.SEE_SUPERVISION, Permission.FILE_REPORTS)
     with uow:
         day = today(uow)
         reports = uow.s.scalars(county_row_filter(select(QuarterlyReport), QuarterlyReport, user,
@@ -507,6 +512,7 @@ def overdue(uow: UnitOfWork, user: Actor | User) -> dict[str, Any]:
 
 
 def list_inspections(uow: UnitOfWork, user: Actor | User, limit: int = 200) -> list[dict[str, Any]]:
+    require(user, Permission.SEE_SUPERVISION)
     with uow:
         stmt = county_row_filter(select(Inspection), Inspection, user)
         return [inspection_view(i) for i in uow.s.scalars(stmt.order_by(Inspection.id.desc()).limit(limit))]
@@ -521,7 +527,10 @@ def list_spot_checks(uow: UnitOfWork, user: Actor | User) -> list[dict[str, Any]
 
 
 def list_revocations(uow: UnitOfWork, user: Actor | User | None = None, public: bool = False) -> list[dict[str, Any]]:
-    """Art. 20: the results are published; the public list shows confirmed revocations only."""
+    """Art. 20: the results are published; the public list shows confirmed revocations only. Requests
+    and decisions: the supervising staff of their scope."""
+    if not public and user is not None:
+        require(user, Permission.SEE_SUPERVISION)
     with uow:
         stmt = select(Revocation)
         if public or user is None:
@@ -535,6 +544,7 @@ def list_revocations(uow: UnitOfWork, user: Actor | User | None = None, public: 
 
 def supervised_platforms(uow: UnitOfWork, user: Actor | User) -> list[dict[str, Any]]:
     """Register entries the user may supervise (county officers: their county)."""
+    require(user, Permission.SEE_SUPERVISION)
     with uow:
         stmt = county_row_filter(select(PlatformRegister), PlatformRegister, user)
         return [{"id": e.id, "unit_name": e.unit_name, "credit_code": e.credit_code, "county": e.county,

@@ -89,8 +89,10 @@ def check_may_act(uow: UnitOfWork, user: User, loaded: Loaded, row: TaskIndex) -
     """404 for who may not see the case; 409 when someone else holds the task; 403 otherwise."""
     if may_act_on_task(user, row):
         return
-    same_queue = row.role == user.role and not (row.county and user.role in COUNTY_SCOPED
-                                                  and user.county != row.county)
+    # a colleague from the task's pool hears that someone took it; an assigned task (an expert's
+    # review) is nobody else's business: 404 unless the case is visible
+    same_queue = bool(row.pool) and row.role == user.role and not (
+        row.county and user.role in COUNTY_SCOPED and user.county != row.county)
     if not same_queue and not may_view_instance(user, loaded.instance):
         raise NotFound(t("任务不存在或已办结"), code="task_not_found")
     if row.assignee_id is not None and same_queue:

@@ -8,6 +8,7 @@ the approval record (审批记录) shows it.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -145,6 +146,10 @@ def save_draft(uow: UnitOfWork, actor: Actor, task_id: str, data: dict[str, Any]
     draft may be incomplete or even wrong; the submission is checked."""
     if not isinstance(data, dict):
         raise Invalid(t("草稿应为对象"), [field_error("data", "not_object", "应为对象")])
+    not_finite = _not_finite(data)
+    if not_finite:  # NaN and Infinity are no JSON values (PostgreSQL refuses them; nothing reads them back)
+        raise Invalid(t("草稿中有无效的数字"), [field_error(path, "finite_number", "应为有限的数字")
+                                        for path in not_finite])
     with uow:
         user = acting_user(actor)
         row = _locked_row(uow, task_id)
@@ -155,6 +160,17 @@ def save_draft(uow: UnitOfWork, actor: Actor, task_id: str, data: dict[str, Any]
         row.draft["_saved_by"] = user.username
         uow.commit()
         return dict(row.draft)
+
+
+def _not_finite(value: Any, path: str = "") -> list[str]:
+    """Paths (``yearly[2].revenue_wan``) of the NaN and infinite numbers in a draft."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [path or "data"]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _not_finite(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _not_finite(v, f"{path}[{i}]")]
+    return []
 
 
 # -- transfer, delegate, take back ---------------------------------------------------------------
@@ -209,9 +225,9 @@ def take_back(uow: UnitOfWork, actor: Actor, task_id: str) -> TaskIndex:
         user = acting_user(actor)
         row = _locked_row(uow, task_id)
         d = uow.s.scalars(select(TaskDelegation).where(TaskDelegation.task_id == task_id)).first()
-        if d is None:
+        if d is None and may_act_on_task(user, row):
             raise Conflict(t("该任务没有委派"), code="not_delegated")
-        if user.id not in (d.owner_id, d.delegate_id):
+        if d is None or user.id not in (d.owner_id, d.delegate_id):
             raise Forbidden(t("只有委派人或被委派人可以结束委派"), code="not_in_delegation")
         owner = uow.s.get(User, d.owner_id)
         row.assignee_id = d.owner_id

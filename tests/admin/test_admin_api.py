@@ -128,11 +128,11 @@ def test_variable_edit_by_admin_with_reason_is_audited_and_used(api, flaky):
 
 
 def test_user_admin_create_assign_deactivate_reset(api):
-    r = _a(api).post("/api/v1/admin/users", json={"username": "newofficer", "password": "secret-1",
+    r = _a(api).post("/api/v1/admin/users", json={"username": "newofficer", "password": "secret-1234",
                                                  "role": "county_officer", "county": "linqing"})
     assert r.status_code == 201, r.get_json()
     uid = r.get_json()["id"]
-    api.as_user("newofficer", "secret-1")
+    api.as_user("newofficer", "secret-1234")
     assert api.get("/api/v1/me").status_code == 200
     r = _a(api).post(f"/api/v1/admin/users/{uid}", json={"role": "county_officer", "county": "gaoxin"})
     assert r.get_json()["county"] == "gaoxin"

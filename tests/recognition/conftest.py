@@ -13,8 +13,28 @@ from handlers.credit_code import make_credit_code
 from tests.conftest import ROOT
 
 DIAGRAMS = ROOT / "bpmn-diagrams"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+
+def _one_page_pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def _small_png() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buf, "PNG")
+    return buf.getvalue()
+
+
+PDF = _one_page_pdf()  # uploads are parsed: a real PDF with one page, a real image
+PNG = _small_png()
 UPLOADS = [f"m{i:02d}" for i in range(3, 14)]
 # the county's checklist (Art. 7 judgment items, the Art. 8(四) training checklist of valid_application)
 CHECKLIST = {f"confirm_{r}": True for r in ("7_1a", "7_1d", "7_2e", "7_3a", "7_4a", "7_4b", "7_5c",

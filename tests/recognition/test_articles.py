@@ -20,7 +20,7 @@ def _results(variables: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {r["rule"]: r for r in variables["check_results"]}
 
 
-def _object(api: Any, bk: str, reasons: str = "服务企业数据不实") -> Any:
+def _object(api: Any, bk: str, reasons: str = "服务企业名单中的数据不实") -> Any:
     return api.client.post(f"/api/v1/applications/{bk}/objections",
                            json={"name": "王五", "contact": "13900000000", "reasons": reasons})
 
@@ -129,23 +129,23 @@ def test_art15_a_wrong_credit_code_check_digit_is_no_eligibility_result(rec):
 def test_art13_objections_are_never_refused_within_the_period_and_the_grant_waits_for_every_decision(rec, api):
     inst = rec.to_publicity()
     bk = inst["business_key"]
-    first = _object(api, bk, "服务企业数据不实")
+    first = _object(api, bk, "服务企业名单中的数据不实")
     assert first.status_code == 201, first.get_json()
     # a second objection while the first is being investigated is accepted
-    second = _object(api, bk, "合作机构协议为虚构")
+    second = _object(api, bk, "合作机构的协议为虚构的")
     assert second.status_code == 201, second.get_json()
     # the platform stays on the public publicity list while it is investigated
     assert bk in api.client.get("/public/").get_data(as_text=True)
     task = rec.task("reviewer", "investigate_objection")
     assert api.as_user("reviewer").get(f"/api/v1/tasks/{task['id']}").get_json()["data"]["objection"]["reasons"] \
-        == "服务企业数据不实"
+        == "服务企业名单中的数据不实"
     rec.complete("reviewer", "investigate_objection", objection_decision="dismissed", investigation_findings="不属实")
     # the second one is investigated next
     task = rec.task("reviewer", "investigate_objection")
-    assert api.get(f"/api/v1/tasks/{task['id']}").get_json()["data"]["objection"]["reasons"] == "合作机构协议为虚构"
+    assert api.get(f"/api/v1/tasks/{task['id']}").get_json()["data"]["objection"]["reasons"] == "合作机构的协议为虚构的"
     # a third arrives on the last day of the period (Saturday 2026-10-10, a swapped working day)
     rec.set_clock("2026-10-10T20:00:00+08:00")
-    assert _object(api, bk, "收费标准未公示").status_code == 201
+    assert _object(api, bk, "收费标准从未对外公示").status_code == 201
     # the period ends while two are undecided: no grant yet
     rec.set_clock("2026-10-12T09:00:00+08:00")
     assert rec.application(bk)["status"] == "objection"
@@ -165,7 +165,7 @@ def test_art13_an_upheld_objection_means_no_grant(rec, api):
     inst = rec.to_publicity()
     bk = inst["business_key"]
     assert _object(api, bk).status_code == 201
-    assert _object(api, bk, "另一项异议").status_code == 201
+    assert _object(api, bk, "另一项异议：培训人次不实").status_code == 201
     rec.complete("reviewer", "investigate_objection", objection_decision="upheld", investigation_findings="经核查属实")
     app = rec.application(bk)
     assert app["status"] == "objection_upheld"

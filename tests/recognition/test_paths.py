@@ -186,7 +186,7 @@ def test_review_refuses_unknown_experts_and_can_reject(rec):
     assert _reasons(app)["review_rejected"]["message"] == "不具备第九条所述特色"
 
 
-def _object(api, bk, reasons="服务企业数据不实"):  # type: ignore[no-untyped-def]
+def _object(api, bk, reasons="服务企业名单中的数据不实"):  # type: ignore[no-untyped-def]
     return api.client.post(f"/api/v1/applications/{bk}/objections",
                            json={"name": "王五", "contact": "13900000000", "reasons": reasons})
 
@@ -198,7 +198,8 @@ def test_objection_upheld_ends_without_grant(rec, api):
     assert r.status_code == 201, r.get_json()
     assert rec.application(bk)["status"] == "objection"
     task = rec.task("reviewer", "investigate_objection")
-    assert api.get(f"/api/v1/tasks/{task['id']}").get_json()["data"]["objection"]["reasons"] == "服务企业数据不实"
+    objection = api.get(f"/api/v1/tasks/{task['id']}").get_json()["data"]["objection"]
+    assert objection["reasons"] == "服务企业名单中的数据不实"
     rec.complete("reviewer", "investigate_objection", objection_decision="upheld", investigation_findings="经核查属实")
     app = rec.application(bk)
     assert app["status"] == "objection_upheld"

@@ -30,7 +30,8 @@ def test_objection_outside_publicity_says_so(app, runtime):
     assert "不在公示期内" in html and "<textarea" not in html
     token = _token(c, "/login")
     r = c.post("/public/objection/RECOGNITION-2026-00099",
-               data={"csrf_token": token, "name": "张三", "contact": "13800000000", "reasons": "数据不实"})
+               data={"csrf_token": token, "name": "张三", "contact": "13800000000",
+                     "reasons": "服务数据与实际情况不符"})
     assert r.status_code in (404, 409) and "Traceback" not in r.get_data(as_text=True)
     # without the token: refused
     r = c.post("/public/objection/RECOGNITION-2026-00099", data={"name": "张三"})
@@ -40,7 +41,10 @@ def test_objection_outside_publicity_says_so(app, runtime):
 def test_objections_rate_limited_per_address(app, runtime):
     c = app.test_client()
     token = _token(c, "/login")
+    # every submission counts towards app/security.py OBJECTION_ATTEMPTS_PER_ADDRESS (30 per hour); a
+    # forged X-Forwarded-For does not make another address (no proxy is trusted by default)
     codes = [c.post("/public/objection/X", data={"csrf_token": token, "name": "a", "contact": "b", "reasons": "c"},
-                    environ_base={"REMOTE_ADDR": "10.0.0.7"}).status_code for _ in range(7)]
-    assert codes[-1] == 429 and 429 not in codes[:5]
+                    environ_base={"REMOTE_ADDR": "10.0.0.7"}, headers={"X-Forwarded-For": f"192.0.2.{i}"}
+                    ).status_code for i in range(31)]
+    assert codes[-1] == 429 and 429 not in codes[:30]
 

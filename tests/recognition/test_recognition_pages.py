@@ -72,11 +72,13 @@ def test_objection_with_attachment_reaches_the_investigating_reviewer_only(app, 
     public = Browser(app, "admin")  # any session works for the CSRF token; the page needs no login
     public.c = app.test_client()
     public.get(f"/public/objection/{bk}")
-    bad = public.post(f"/public/objection/{bk}", {"name": "张三", "contact": "13800000000", "reasons": "数据不实",
+    bad = public.post(f"/public/objection/{bk}", {"name": "张三", "contact": "13800000000",
+                                                  "reasons": "服务数据与实际情况不符",
                                                   "attachment": (io.BytesIO(b"MZ\x90\x00not a pdf"), "x.exe")},
                       content_type="multipart/form-data")
     assert bad.status_code == 422 and "只接受 PDF、JPEG、PNG" in bad.get_data(as_text=True)
-    ok = public.post(f"/public/objection/{bk}", {"name": "张三", "contact": "13800000000", "reasons": "服务数据不实",
+    ok = public.post(f"/public/objection/{bk}", {"name": "张三", "contact": "13800000000",
+                                                 "reasons": "服务数据与实际情况不符",
                                                  "attachment": (io.BytesIO(rc.PDF), "证据.pdf")},
                      content_type="multipart/form-data")
     assert ok.status_code == 302, ok.get_data(as_text=True)[:400]
@@ -84,7 +86,7 @@ def test_objection_with_attachment_reaches_the_investigating_reviewer_only(app, 
     reviewer = Browser(app, "reviewer")
     reviewer.post(f"/tasks/{task['id']}/claim")
     html = reviewer.get(f"/tasks/{task['id']}").get_data(as_text=True)
-    assert 'data-testid="objection"' in html and "服务数据不实" in html and "证据.pdf" in html
+    assert 'data-testid="objection"' in html and "服务数据与实际情况不符" in html and "证据.pdf" in html
     import re
 
     link = re.search(r'href="(/applications/[^"]+/objection-attachments/[0-9a-f]{64})"', html).group(1)

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from processes import audit
 from processes.models import AuditEntry
 from processes.runtime import build_runtime
+from processes.services.core import SYSTEM
 from processes.settings import SettingsError, load_settings
 from tests.support.diagrams import HERE as FIXTURES
 
@@ -60,24 +61,28 @@ def test_production_refuses_default_secret_and_demo_clock(tmp_path, monkeypatch)
     with pytest.raises(SettingsError, match="default secret key"):
         load_settings("production", instance_path=str(tmp_path))
     with pytest.raises(SettingsError, match="demo clock"):
-        load_settings("production", instance_path=str(tmp_path), secret_key="s3cret-of-sufficient-length",
+        load_settings("production", instance_path=str(tmp_path), secret_key="s3cret-of-sufficient-length-32-bytes",
                       demo_clock=True)
-    monkeypatch.setenv("APP_SECRET_KEY", "from-the-environment")
-    assert load_settings("production", instance_path=str(tmp_path)).secret_key == "from-the-environment"
+    monkeypatch.setenv("APP_SECRET_KEY", "from-the-environment-at-least-32-bytes")
+    assert load_settings("production", instance_path=str(tmp_path)).secret_key == \
+        "from-the-environment-at-least-32-bytes"
 
 
-def test_clock_cannot_move_in_production_config(tmp_path, db):
+def test_clock_cannot_move_in_production_config(tmp_path, runtime, db):
     from app import create_app
+    from processes.models import User
+    from processes.services.users import create_user
 
+    with db.begin() as conn:  # production has no demo users (it refuses to start with them)
+        conn.execute(User.__table__.delete())
     settings = load_settings("production", instance_path=str(tmp_path), secret_key="k" * 32,
                              database_url=str(db.url.render_as_string(hide_password=False)))
     rt = build_runtime(settings, db)
+    create_user(rt.uow(), SYSTEM, "operator", "a-long-password", "admin")
     app = create_app(settings, rt)
-    from processes.services.users import ensure_demo_users
-
-    ensure_demo_users(rt.uow(), settings.config_dir)
     client = app.test_client()
-    tok = client.post("/api/v1/auth/token", json={"username": "admin", "password": "demo"}).get_json()["token"]
+    tok = client.post("/api/v1/auth/token", json={"username": "operator", "password": "a-long-password"}
+                      ).get_json()["token"]
     h = {"Authorization": f"Bearer {tok}"}
     assert client.get("/api/v1/clock", headers=h).get_json()["movable"] is False
     r = client.post("/api/v1/clock", json={"advance": "P5D"}, headers=h)

@@ -13,9 +13,8 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from tests.bench.common import Client, app_env, prepare, server
+from tests.recognition.conftest import PDF  # uploads are parsed: a real one-page PDF
 from tests.support.s3 import CREDENTIALS, bucket, s3_server
-
-PDF = b"%PDF-1.4\n% uploaded through host A\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @contextmanager

@@ -59,7 +59,7 @@ def test_overdue_page_chase_and_county_scope(sup, app):
     with uow:
         assert uow.s.scalars(select(Inspection.kind)).all() == ["county"]
     # spot checks are the bureau's
-    assert b.get("/supervision/spot-checks").status_code == 302
+    assert b.get("/supervision/spot-checks").status_code == 403
 
 
 def test_spot_check_page_and_public_revocations(sup, app):

@@ -36,7 +36,14 @@ def actor(rt: Runtime, username: str = "reviewer") -> Actor:
 
 
 def add_user(rt: Runtime, username: str, role: str, county: str | None = None, display_name: str = "") -> User:
-    return users.create_user(rt.uow(), SYSTEM, username, "demo", role, county, display_name or username)
+    """A further user who logs in like the demo users (password "demo", shorter than an administrator
+    may set: given the demo users' hash directly)."""
+    u = users.create_user(rt.uow(), SYSTEM, username, "x" * rt.settings.password_min_length, role, county,
+                          display_name or username)
+    with rt.db.begin() as conn:
+        conn.execute(User.__table__.update().where(User.id == u.id).values(
+            password_hash=users.hash_password(users.DEMO_PASSWORD)))
+    return u
 
 
 def deploy_file(rt: Runtime, path: Path, who: str | None = "owner") -> None:

@@ -1,5 +1,5 @@
-// Behaviours of the administration pages (no inline scripts): the rest of a long table on request,
-// a select that submits its form when it changes (data-autosubmit).
+// Behaviours of the administration pages (no inline scripts): the rest of a long table on request.
+// (data-autosubmit, data-check-all and data-confirm are site-wide: app/static/behaviours.js)
 (function () {
   document.addEventListener('click', function (ev) {
     var btn = ev.target.closest ? ev.target.closest('button.show-more') : null;
@@ -8,15 +8,4 @@
     if (more) { more.hidden = false; }
     btn.remove();
   });
-  document.addEventListener('change', function (ev) {
-    var el = ev.target;
-    if (el.hasAttribute && el.hasAttribute('data-autosubmit') && el.form) { el.form.submit(); }
-  });
 })();
-// a checkbox that ticks every checkbox named by its data-check-all
-document.addEventListener('change', function (ev) {
-  var el = ev.target;
-  var name = el.getAttribute && el.getAttribute('data-check-all');
-  if (!name) { return; }
-  document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (c) { c.checked = el.checked; });
-});
