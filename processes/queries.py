@@ -16,11 +16,12 @@ from processes.db import UnitOfWork
 from processes.engine.runtime import instance_variables
 from processes.errors import Forbidden, NotFound
 from processes.forms.describe import describe_form
-from processes.forms.model import FieldDef, fields_of
+from processes.forms.model import FieldDef
 from processes.messages import t
 from processes.models import AuditEntry, ProcessDefinition, ProcessInstance, TaskIndex, Timer, User
 from processes.services.core import definition_by_id, load_for_reading
 from processes.tasks.complete import form_context
+from processes.tasks.forms import form_fields, spec_of
 
 
 def task_view(row: TaskIndex, provisional: set[str] | None = None) -> dict[str, Any]:
@@ -46,15 +47,12 @@ def list_tasks(uow: UnitOfWork, user: User, process_key: str | None = None, limi
         return [task_view(r, provisional) for r in rows]
 
 
+def _parsed(uow: UnitOfWork, definition: ProcessDefinition) -> Any:
+    return uow.runtime.engine.parsed(definition.id, definition.sources, definition.key)
+
+
 def _spec_of(uow: UnitOfWork, definition: ProcessDefinition, element_id: str) -> Any:
-    parsed = uow.runtime.engine.parsed(definition.id, definition.sources, definition.key)
-    spec = parsed.spec.task_specs.get(element_id)
-    if spec is None:
-        for sub in parsed.subprocess_specs.values():
-            spec = sub.task_specs.get(element_id)
-            if spec is not None:
-                break
-    return spec
+    return spec_of(_parsed(uow, definition), element_id)
 
 
 def _visible_task(uow: UnitOfWork, user: User, task_id: str) -> tuple[TaskIndex, ProcessInstance]:
@@ -69,8 +67,8 @@ def task_fields(uow: UnitOfWork, user: User, task_id: str) -> list[FieldDef]:
     """The form of an open task (from the cached diagram: no workflow is loaded)."""
     with uow:
         row, inst = _visible_task(uow, user, task_id)
-        return fields_of(getattr(_spec_of(uow, definition_by_id(uow, inst.definition_id), row.element_id),
-                                 "form", None))
+        definition = definition_by_id(uow, inst.definition_id)
+        return form_fields(_spec_of(uow, definition, row.element_id), _parsed(uow, definition))
 
 
 def get_task(uow: UnitOfWork, user: User, task_id: str) -> dict[str, Any]:
@@ -85,7 +83,7 @@ def get_task(uow: UnitOfWork, user: User, task_id: str) -> dict[str, Any]:
         task = load_for_reading(uow, inst).get_task_from_id(UUID(row.task_id))
         data = dict(task.data) if task is not None else {}
         draft = row.draft or {}
-        fields = fields_of(form)
+        fields = form_fields(spec, _parsed(uow, definition))
         values = {fd.id: draft[fd.id] if fd.id in draft else data[fd.id] if fd.id in data else fd.default
                   for fd in fields if fd.id in draft or fd.id in data or fd.default not in (None, "")}
         described = describe_form(fields, values, form_context(uow, inst, spec))

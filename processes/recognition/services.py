@@ -25,7 +25,6 @@ from processes.clock import CST
 from processes.db import UnitOfWork
 from processes.errors import Conflict, Forbidden, Invalid, NotFound
 from processes.forms.checks import Materials, check_form
-from processes.forms.model import fields_of
 from processes.models import AuditEntry, DecisionFile, ProcessDefinition, ProcessInstance, TaskIndex
 from processes.recognition.models import (
     FINAL_STATUSES,
@@ -38,6 +37,7 @@ from processes.recognition.models import (
 )
 from processes.services.core import Actor, definition_by_id, lock_instance, record
 from processes.services.instances import correlate_message
+from processes.tasks.forms import form_fields, spec_of
 from processes.vocabulary import Role
 
 PUBLIC = Actor(None, "public", "public")
@@ -247,9 +247,8 @@ def save_draft(uow: UnitOfWork, actor: Actor, business_key: str, data: dict[str,
         definition = uow.s.get(ProcessDefinition, inst.definition_id) if inst else None
         assert definition is not None
         parsed = uow.runtime.engine.parsed(definition.id, definition.sources, definition.key)
-        spec = next((sp.task_specs[row.element_id] for sp in [parsed.spec, *parsed.subprocess_specs.values()]
-                     if row.element_id in sp.task_specs), None)
-        values, errors = check_form(fields_of(getattr(spec, "form", None)), dict(data), partial=True)
+        # a supplement takes over the application's fields (form_from): they may be edited there too
+        values, errors = check_form(form_fields(spec_of(parsed, row.element_id), parsed), dict(data), partial=True)
         if errors:
             raise Invalid("草稿中有填写错误", errors)
         row.draft = {**(row.draft or {}), **values}
