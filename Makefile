@@ -65,6 +65,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.supervision_bench
 	$(BIN)/python -m tests.bench.sandbox_bench
 	$(BIN)/python -m tests.bench.dossier_bench
+	$(BIN)/python -m tests.bench.page_bench
 
 scheduler: $(STAMP)
 	$(BIN)/flask --app app scheduler

@@ -84,8 +84,10 @@ def get_task(uow: UnitOfWork, user: User, task_id: str) -> dict[str, Any]:
         data = dict(task.data) if task is not None else {}
         draft = row.draft or {}
         fields = form_fields(spec, _parsed(uow, definition))
-        values = {fd.id: draft[fd.id] if fd.id in draft else data[fd.id] if fd.id in data else fd.default
-                  for fd in fields if fd.id in draft or fd.id in data or fd.default not in (None, "")}
+        stale = _answered_in_an_earlier_round(uow, row, data, fields)
+        values = {fd.id: draft[fd.id] if fd.id in draft else data[fd.id] if fd.id in data and fd.id not in stale
+                  else fd.default for fd in fields
+                  if fd.id in draft or (fd.id in data and fd.id not in stale) or fd.default not in (None, "")}
         described = describe_form(fields, values, form_context(uow, inst, spec))
         view = task_view(row, provisional_ids(uow, "task", [row.task_id]))
         view.update(fields=described["fields"], materials=described["materials"], form_key=getattr(form, "key", None),
@@ -93,6 +95,27 @@ def get_task(uow: UnitOfWork, user: User, task_id: str) -> dict[str, Any]:
                     extensions=dict(getattr(spec, "extensions", {}) or {}), may_act=may_act_on_task(user, row),
                     instance_version=inst.lock_version, draft=row.draft, data=data)
         return view
+
+
+def _answered_in_an_earlier_round(uow: UnitOfWork, row: TaskIndex, data: dict[str, Any],
+                                  fields: list[FieldDef]) -> set[str]:
+    """The task's own fields still holding what was answered the last time the case was at this task,
+    when it went on to others and came back (a second 市局审核 after a supplement): such a form opens
+    blank, not with the earlier decision and reasons. Fields taken over from another task (the
+    application in a supplement) keep their values; so does a form the diagram sent straight back."""
+    last = uow.s.scalars(select(AuditEntry).where(
+        AuditEntry.instance_id == row.instance_id, AuditEntry.action == "task.completed",
+        AuditEntry.element_id == row.element_id).order_by(AuditEntry.id.desc()).limit(1)).first()
+    if last is None:
+        return set()
+    moved_on = uow.s.scalar(select(AuditEntry.id).where(
+        AuditEntry.instance_id == row.instance_id, AuditEntry.action == "task.completed",
+        AuditEntry.id > last.id, AuditEntry.element_id != row.element_id).limit(1))
+    if moved_on is None:
+        return set()
+    answered = (last.data or {}).get("values") or {}
+    own = {fd.id for fd in fields if not fd.properties.get("taken_from")}
+    return {k for k, v in answered.items() if k in own and data.get(k) == v}
 
 
 def instance_view(uow: UnitOfWork, inst: ProcessInstance, detail: bool = False) -> dict[str, Any]:

@@ -71,8 +71,8 @@
       return "<select" + name + dis + '><option value=""></option><option value="true"' + (yes ? " selected" : "") +
         '>是</option><option value="false"' + (no ? " selected" : "") + ">否</option></select>";
     }
-    var kind = col.type === "date" ? ' type="date"' : (col.type === "long" || col.type === "double") ?
-      ' inputmode="decimal"' : "";
+    var kind = col.type === "date" ? ' placeholder="年-月-日" autocomplete="off"' :
+      (col.type === "long" || col.type === "double") ? ' inputmode="decimal"' : "";
     return "<input" + name + kind + ' value="' + esc(v) + '"' + dis + ">";
   };
 
@@ -89,6 +89,20 @@
     }
     return html + "</td></tr>";
   };
+
+  // how wide a column needs to be to read its cells (the table scrolls sideways instead of squeezing)
+  var WIDE = ["enterprise", "name", "content", "service", "school", "replaces", "replacement_reason", "message",
+              "duty", "duties", "person", "scale"];
+  function columnWidth(col) {
+    if (col.type === "boolean") return "4.5em";
+    if (col.options && col.options.length) return "7.5em";
+    if (col.type === "long" || col.type === "double") return "6em";
+    if (col.type === "date") return "8.5em";
+    if (col.id === "credit_code") return "12em";
+    if (col.id === "phone" || col.format === "phone") return "9em";
+    if (WIDE.indexOf(col.id) >= 0) return col.id === "enterprise" || col.id === "name" ? "14em" : "10em";
+    return "7em";
+  }
 
   TableEditor.prototype.hasColumn = function (id) {
     return this.columns.some(function (c) { return c.id === id; });
@@ -115,6 +129,8 @@
     while (wrap.firstChild) this.root.appendChild(wrap.firstChild);
     this.table = this.root.querySelector("table.grid");
     this.tbody = this.table.tBodies[0];
+    var ths = this.table.tHead.rows[0].cells;
+    this.columns.forEach(function (c, i) { ths[i + 1].style.minWidth = columnWidth(c); });
     this.count();
     this.table.addEventListener("input", function (ev) { self.onEdit(ev); });
     this.table.addEventListener("change", function (ev) { self.onEdit(ev); });
@@ -378,6 +394,8 @@
             esc(m.download_url) + '" data-testid="download-' + esc(m.mkey) + '">下载</a> ' +
             '<span class="upload-status small ok" data-upload-status aria-live="polite">' + esc(res.body.message) + "</span>";
           file.value = "";
+          var picked = form.querySelector("[data-file-name]");
+          if (picked) picked.textContent = "未选择文件";
         })
         .catch(function (err) {
           var s = row ? row.querySelector("[data-upload-status]") : null;
@@ -408,6 +426,15 @@
         .then(function () { button.disabled = false; });
     });
   }
+
+  // a chosen file's name beside the (Chinese) button of a file picker
+  document.addEventListener("change", function (ev) {
+    var t = ev.target;
+    if (!t || t.type !== "file" || !t.closest) return;
+    var pick = t.closest(".file-pick");
+    var name = pick ? pick.querySelector("[data-file-name]") : null;
+    if (name) name.textContent = t.files && t.files.length ? t.files[0].name : "未选择文件";
+  });
 
   function init() {
     document.querySelectorAll("[data-table-editor]").forEach(function (root) { editors.push(new TableEditor(root)); });

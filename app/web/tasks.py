@@ -6,6 +6,7 @@ Routes only translate HTTP into one service call each; rules live in processes/t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from flask import Blueprint, Response, flash, jsonify, redirect, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from app.extensions import actor_of, ro_uow, runtime, uow
 from app.templating import county_names, local_time
@@ -44,6 +46,15 @@ def local_date(value: object) -> str:
     detail pages (a case started 00:30 Beijing time is not yesterday's)."""
     text = local_time(value)
     return text[:10] if text != "—" else text
+
+
+@bp.app_template_filter("json_attr")
+def json_attr(value: object) -> Markup:
+    """JSON for a single-quoted HTML attribute, in UTF-8 (a 300-row table is half the size of the
+    ASCII-escaped ``tojson``): ``<``, ``>``, ``&`` and ``'`` escaped as ``tojson`` does."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return Markup(text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+                  .replace("'", "\\u0027"))
 
 
 LIST_TITLES = {"mine": "我的待办", "claimable": "待认领", "done": "已办", "copied": "抄送我的"}
@@ -124,6 +135,8 @@ def render_task(task_id: str, values: dict[str, Any] | None = None, errors: list
         "process_name": lists.process_names(ro_uow()).get(view.get("process_key") or "", view.get("process_key")),
         "reserves": {"survey_samples": data.get("survey_reserve") or []},
         "max_text": MAX_TEXT,
+        # a form with tables gets the page's whole width (the side column goes below it)
+        "wide_form": any(fd.get("columns") for fd in view["fields"] if not fd.get("readonly")),
     }
     me: dict[str, Any] = next((t for t in open_tasks if t["id"] == task_id), {})
     ctx["holder_name"], ctx["is_pool"] = me.get("assignee"), me.get("pool", False)

@@ -123,6 +123,9 @@ def progress(status: str, data: Mapping[str, Any], publicity_end: Any = None) ->
         at, state_at = _reached(data), "stopped"
     else:
         at, state_at = CURRENT_STEP.get(status, _reached(data)), "current"
+        further = _reached(data)
+        if status == "under_review" and _STEP[further] > _STEP[at]:
+            at = further  # the panel has reviewed: the bureau's decision closes the experts' step
     onsite = bool(data.get("onsite_check"))
     steps = []
     for i, (key, name) in enumerate(STEPS):

@@ -21,7 +21,7 @@ from processes.forms.model import FieldDef
 from processes.models import AuditEntry, ProcessDefinition, ProcessInstance, TaskIndex, User
 from processes.services.core import definition_by_id
 from processes.services.instances import starter_roles
-from processes.tasks.forms import decision_of, form_fields, reason_of, spec_of
+from processes.tasks.forms import decision_of, form_fields, reason_of, scalar_text, spec_of
 from processes.tasks.models import TaskCopy, TaskDelegation, TaskUrge
 from processes.vocabulary import ROLE_NAMES, Role, TaskList
 
@@ -434,7 +434,7 @@ def timeline(uow: UnitOfWork, instance_id: int, viewer: User | None = None) -> l
             elif a.action == "task.copied":
                 detail = "抄送 " + "、".join(data.get("to") or [])
             elif a.action == "message.correlated":
-                label = names.get(f"message:{data.get('name')}") or "收到通知"
+                label, task = names.get(f"message:{data.get('name')}") or "收到通知", ""
                 payload = data.get("payload")
                 opinion = str(payload.get("reason") or "") or None if isinstance(payload, dict) else None
             elif a.action == "timer.fired":
@@ -453,7 +453,9 @@ def timeline(uow: UnitOfWork, instance_id: int, viewer: User | None = None) -> l
                         "element_id": a.element_id, "task": task,
                         "decision": (decided["value"] if decided else values.get("decision")) if shown else None,
                         "decision_text": (decided["text"] if decided else "") if shown else "",
-                        "opinion": opinion if shown else None, "score": values.get("score") if shown else None,
+                        "opinion": opinion if shown else None,
+                        "score": values.get("score") if shown else None,
+                        "score_text": scalar_text(values.get("score")) if shown else "",
                         "attachments": attachments, "detail": detail})
         return out
 

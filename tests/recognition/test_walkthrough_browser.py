@@ -250,8 +250,9 @@ def test_one_application_through_every_role(open_session, recognition, tmp_path,
     applicant.page.fill("#in-postcode", "252000")
     applicant.page.get_by_test_id("precheck-button").click()
     expect(result).to_have_attribute("data-passed", "1")
-    assert "第七条(二)" in result.inner_text() and "近两年服务企业数稳步增长" in result.inner_text()
-    assert "strictly" not in result.inner_text() and "{'" not in result.inner_text()
+    text = result.text_content() or ""
+    assert "第七条(二)" in text and "近两年服务企业数稳步增长" in text and "2024年 110 家、2025年 130 家" in text
+    assert "strictly" not in text and "{'" not in text and "cross." not in text
     shot(applicant, "05-applicant-precheck-passed")
     # submit: the whole application is a few dozen fields, whatever the size of its tables
     posted: list[Any] = []
@@ -276,6 +277,8 @@ def test_one_application_through_every_role(open_session, recognition, tmp_path,
     assert "企业" in record.inner_text() and "enterprise" not in record.inner_text()
     survey = editor_rows(county, "survey_samples")
     expect(survey).to_have_count(10)
+    expect(county.page.get_by_test_id("sample-seed")).to_have_text(re.compile(r"^\d+$"))
+    expect(county.page.get_by_test_id("sample-reserve")).to_contain_text("聊城市服务企业")
     drawn = [survey.nth(i).locator("[data-col=enterprise]").input_value() for i in range(10)]
     assert all(d.startswith("聊城市服务企业") for d in drawn)
     survey.nth(3).locator("button.replace-row").click()
@@ -285,10 +288,10 @@ def test_one_application_through_every_role(open_session, recognition, tmp_path,
     replaced.locator("[data-col=replacement_reason]").fill("电话三次无人接听，企业已搬迁")
     for i in range(10):
         survey.nth(i).locator("[data-col=rating]").select_option("very_satisfied" if i % 3 else "satisfied")
-    county.page.select_option("#in-survey_method_phone", "true")
+    county.page.check("input[name=survey_method_phone][value=true]")
     county.page.fill("#in-county_fill_date", "2026-09-28")
     for item in ("7_1a", "7_1d", "7_2e", "7_3a", "7_4a", "7_4b", "7_5c", "8_4_checklist"):
-        county.page.select_option(f"#in-confirm_{item}", "true")
+        county.page.check(f"input[name=confirm_{item}][value=true]")
     county.page.fill("#in-county_opinion", "经核查，该平台服务业绩突出，测评满意度高，同意推荐。")
     shot(county, "08-county-survey")
     decide(county, "county_decision", "recommend")
@@ -340,7 +343,7 @@ def test_one_application_through_every_role(open_session, recognition, tmp_path,
     expect(reviewer.page.get_by_test_id("record-supplements")).to_contain_text("联系电话")
     shot(reviewer, "13-reviewer-sees-supplement")
     reviewer.page.select_option("#in-review_action", "proceed")
-    reviewer.page.select_option("#in-onsite_check", "true")
+    reviewer.page.check("input[name=onsite_check][value=true]")
     for expert in ("expert1", "expert2", "expert3"):
         reviewer.page.check(f"input[name=experts][value={expert}]")
     reviewer.page.click("button[value=submit]")
@@ -348,7 +351,7 @@ def test_one_application_through_every_role(open_session, recognition, tmp_path,
     open_task(reviewer, "现场核实", claim=True)
     reviewer.page.fill("#in-onsite_date", "2026-09-28")
     reviewer.page.fill("#in-onsite_findings", "经现场核实，服务场所、设备与申报一致，服务台账完整。")
-    reviewer.page.select_option("#in-onsite_passed", "true")
+    reviewer.page.check("input[name=onsite_passed][value=true]")
     reviewer.page.click("button[value=submit]")
     expect(reviewer.page.locator(".flash.ok")).to_contain_text("专家评审")
 
