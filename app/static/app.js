@@ -390,7 +390,8 @@
           var f = m.file;
           cell.innerHTML = '<span class="tag pass">✓</span> <a class="material-open" target="_blank" rel="noopener" href="' +
             esc(m.view_url) + '" data-testid="open-' + esc(m.mkey) + '">' + esc(f.file_name) + '</a> <span class="muted small">' +
-            (f.size / 1048576).toFixed(1) + " MB · " + esc(f.uploaded_at) + '</span> <a class="small" href="' +
+            (f.size >= 1048576 ? (f.size / 1048576).toFixed(1) + " MB" : Math.round(f.size / 1024) + " KB") + " · " +
+            esc(f.uploaded_at) + '</span> <a class="small" href="' +
             esc(m.download_url) + '" data-testid="download-' + esc(m.mkey) + '">下载</a> ' +
             '<span class="upload-status small ok" data-upload-status aria-live="polite">' + esc(res.body.message) + "</span>";
           file.value = "";

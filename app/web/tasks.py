@@ -234,7 +234,8 @@ def next_step_text(done: completion.Completion) -> str:
                 end=recognition_views.day_of(state["publicity_end"]))
         return _("当前状态：{status}").format(status=state["status_name"])
     if state is not None:
-        return _("本件已办结：{status}").format(status=state["status_name"])
+        why = "；".join(f"{r.get('article') or ''}{r.get('message') or ''}" for r in state["outcome_reasons"][:3])
+        return _("本件已办结：{status}").format(status=state["status_name"]) + (_("。理由：") + why if why else "")
     return _("本件已办结。") if inst.state == InstanceState.COMPLETED else ""
 
 
