@@ -75,9 +75,9 @@ STEPS = (("apply", "申报"), ("county", "县级推荐"), ("review", "市局审�
 _STEP = {key: i for i, (key, _) in enumerate(STEPS)}
 CURRENT_STEP = {"draft": "apply", "at_county": "county", "under_review": "review", "supplement": "review",
                 "onsite_check": "onsite", "expert_panel": "experts", "publicity": "publicity", "objection": "publicity"}
-NEXT_HOLDER = {"apply": "申报单位", "county": "县级主管部门", "review": "市工业和信息化局",
-               "onsite": "市工业和信息化局", "experts": "评审专家", "publicity": "社会公示",
-               "granted": "市工业和信息化局"}
+NEXT_STEP = {"apply": "由申报单位填写申报书、上传材料并提交", "county": "由县级主管部门审核、测评并推荐",
+             "review": "由市工业和信息化局审核", "onsite": "由市工业和信息化局现场核实",
+             "experts": "由评审专家评审", "publicity": "公示期满且异议核查完毕后予以认定"}
 
 
 def _reached(data: Mapping[str, Any]) -> str:
@@ -113,7 +113,7 @@ def _failed_at(status: str, data: Mapping[str, Any]) -> str:
 
 def progress(status: str, data: Mapping[str, Any], publicity_end: Any = None) -> dict[str, Any]:
     """The applicant's steps, each ``done`` / ``current`` / ``todo`` / ``skipped`` / ``failed`` /
-    ``stopped``, the step's note (补正中, the publicity's last day), the outcome and who acts next."""
+    ``stopped``, the step's note (补正中, the publicity's last day), the outcome and what comes next."""
     outcome = outcome_of(status)
     if outcome == "granted":
         at, state_at = "granted", "done"
@@ -146,9 +146,13 @@ def progress(status: str, data: Mapping[str, Any], publicity_end: Any = None) ->
         steps.append({"key": key, "name": name, "state": state, "note": note})
     nxt = None
     if outcome is None:
-        nxt = "申报单位" if status in ("draft", "supplement") else NEXT_HOLDER.get(at)
+        nxt = NEXT_STEP.get(at)
+        if status == "supplement":
+            nxt = "由申报单位按补正要求修改申报书、补充材料并提交"
+        elif status == "under_review" and at == "experts":
+            nxt = "由市工业和信息化局作出审核决定"
     return {"steps": steps, "outcome": outcome, "outcome_name": OUTCOME_NAMES.get(outcome or "", ""),
-            "status_name": STATUS_NAMES.get(status, status), "next_holder": nxt}
+            "status_name": STATUS_NAMES.get(status, status), "next_step": nxt}
 
 
 def day_of(value: Any) -> str:

@@ -17,9 +17,9 @@ def test_steps_while_the_application_runs():
     p = progress("at_county", {"submitted_at": "2026-09-28T09:00:00+08:00"})
     assert states(p) == {"apply": "done", "county": "current", "review": "todo", "onsite": "todo",
                          "experts": "todo", "publicity": "todo", "granted": "todo"}
-    assert p["outcome"] is None and p["next_holder"] == "县级主管部门"
+    assert p["outcome"] is None and p["next_step"] == "由县级主管部门审核、测评并推荐"
     p = progress("supplement", {"county_decision": "recommend"})
-    assert states(p)["review"] == "current" and p["steps"][2]["note"] == "补正中" and p["next_holder"] == "申报单位"
+    assert states(p)["review"] == "current" and p["steps"][2]["note"] == "补正中" and "申报单位" in p["next_step"]
     p = progress("publicity", {"review_action": "proceed", "onsite_check": False, "panel_summary": {"passed": True},
                                "publicity_start": "2026-09-28"}, datetime(2026, 10, 10, 23, 59, 59, tzinfo=CST))
     assert states(p)["onsite"] == "skipped" and p["steps"][5]["note"] == "截止 2026-10-10"
