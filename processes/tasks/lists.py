@@ -348,8 +348,9 @@ TIMELINE_ACTIONS = {
     "incident.retried": "重试", "instance.withdrawn": "撤回", "objection.filed": "收到异议",
 }
 ACTOR_NAMES: dict[str, str] = {Role.SYSTEM: "系统", Role.PUBLIC: "社会公众"}
-_ELEMENT_FIELDS: dict[tuple[int, str], list[FieldDef]] = {}
-_EVENT_NAMES: dict[int, dict[str, str]] = {}
+# definitions never change once deployed; keyed by id and content (ids may be reused after a reset)
+_ELEMENT_FIELDS: dict[tuple[int, str, str], list[FieldDef]] = {}
+_EVENT_NAMES: dict[tuple[int, str], dict[str, str]] = {}
 
 
 def _parsed_definition(uow: UnitOfWork, definition_id: int) -> Any:
@@ -359,7 +360,7 @@ def _parsed_definition(uow: UnitOfWork, definition_id: int) -> Any:
 
 def element_fields(uow: UnitOfWork, definition_id: int, element_id: str) -> list[FieldDef]:
     """The form of a user task of a deployed diagram (definitions never change: cached)."""
-    key = (definition_id, element_id)
+    key = (definition_id, definition_by_id(uow, definition_id).content_hash, element_id)
     found = _ELEMENT_FIELDS.get(key)
     if found is None:
         parsed = _parsed_definition(uow, definition_id)
@@ -372,7 +373,8 @@ def element_fields(uow: UnitOfWork, definition_id: int, element_id: str) -> list
 def element_names(uow: UnitOfWork, definition_id: int) -> dict[str, str]:
     """Element id → its name in the diagram, and ``message:<name>`` → the name of the event that
     catches that message (``withdraw`` → 申报单位撤回): what the record says instead of ids."""
-    found = _EVENT_NAMES.get(definition_id)
+    key = (definition_id, definition_by_id(uow, definition_id).content_hash)
+    found = _EVENT_NAMES.get(key)
     if found is None:
         parsed = _parsed_definition(uow, definition_id)
         found = {}
@@ -384,7 +386,7 @@ def element_names(uow: UnitOfWork, definition_id: int) -> dict[str, str]:
                     message = getattr(getattr(ts, "event_definition", None), "name", None)
                     if type(getattr(ts, "event_definition", None)).__name__ == "MessageEventDefinition" and message:
                         found.setdefault(f"message:{message}", str(name))
-        _EVENT_NAMES[definition_id] = found
+        _EVENT_NAMES[key] = found
     return found
 
 
