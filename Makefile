@@ -76,6 +76,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.sandbox_bench
 	$(BIN)/python -m tests.bench.dossier_bench
 	$(BIN)/python -m tests.bench.admin_page_bench
+	$(BIN)/python -m tests.bench.page_bench
 
 scheduler: $(STAMP)
 	$(BIN)/flask --app app scheduler

@@ -42,6 +42,7 @@ class Permission(StrEnum):
     REVOKE = "revoke"  # Art. 20/21: revocation decided by the bureau
     SEE_SUPERVISION = "see_supervision"  # quarterly reports, aggregates, inspections of a scope
     READ_OBJECTION_FILES = "read_objection_files"  # files the public attached to an objection
+    READ_ALL_APPLICATIONS = "read_all_applications"  # every application's materials and record (the bureau)
     COPY_TASKS = "copy_tasks"  # 抄送; the people copied must hold it too
     HAND_OVER_TASKS = "hand_over_tasks"  # 转办 / 委派 to a colleague of the same role (and county)
     URGE = "urge"  # 催办 the holder of a task one can see
@@ -70,6 +71,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.REVOKE: frozenset({Role.MUNICIPAL_REVIEWER, Role.ADMIN}),
     Permission.SEE_SUPERVISION: frozenset({*_BUREAU, Role.COUNTY_OFFICER}),
     Permission.READ_OBJECTION_FILES: frozenset({Role.MUNICIPAL_REVIEWER, Role.ADMIN}),
+    Permission.READ_ALL_APPLICATIONS: frozenset({Role.MUNICIPAL_REVIEWER, Role.ADMIN}),
     Permission.COPY_TASKS: frozenset({Role.COUNTY_OFFICER, Role.MUNICIPAL_REVIEWER, Role.ADMIN}),
     Permission.HAND_OVER_TASKS: frozenset(STAFF_ROLES),
     Permission.URGE: frozenset({Role.APPLICANT, Role.COUNTY_OFFICER, *_BUREAU}),
@@ -95,6 +97,7 @@ _WHAT: dict[Permission, str] = {
     Permission.REVOKE: "撤销示范平台称号（第二十条、第二十一条）",
     Permission.SEE_SUPERVISION: "查看监督管理信息",
     Permission.READ_OBJECTION_FILES: "查看异议附件",
+    Permission.READ_ALL_APPLICATIONS: "查看各县区的申报材料",
     Permission.COPY_TASKS: "抄送",
     Permission.HAND_OVER_TASKS: "转办或委派",
     Permission.URGE: "催办",
@@ -276,3 +279,46 @@ def is_applicant_of(who: Scoped, applicant_id: int | None) -> bool:
 def may_act_in_county(who: Scoped, county: str | None) -> bool:
     """County officers act only in their own county; the bureau anywhere."""
     return who.role != Role.COUNTY_OFFICER or (county is not None and who.county == county)
+
+
+# -- an application's evidence and record (Art. 11–13) ------------------------------------------------
+
+def may_see_application(who: Scoped, county: str | None, applicant_id: int | None,
+                        panel: list[str] | tuple[str, ...] = ()) -> bool:
+    """An application's materials and its whole record: the applicant, the officers of its county,
+    the bureau (reviewers, admins) and the experts on its panel (``panel``: their user names)."""
+    if allowed(who, Permission.READ_ALL_APPLICATIONS):
+        return True
+    if who.role == Role.COUNTY_OFFICER:
+        return county is not None and county == who.county
+    if who.role == Role.APPLICANT:
+        return who.id is not None and who.id == applicant_id
+    if who.role == Role.EXPERT:
+        return getattr(who, "username", None) in panel
+    return False
+
+
+# the parts of an application's record, and who reads which (docs/DOMAIN.md §2: the county's survey
+# and the experts' independent opinions are the bureau's evidence, not the applicant's)
+RECORD_SECTIONS = ("application", "checks", "county", "supplements", "review", "onsite", "experts", "objections",
+                   "outcome")
+_SECTIONS: dict[str, frozenset[str]] = {
+    Role.APPLICANT: frozenset({"application", "checks", "supplements", "outcome"}),
+    Role.COUNTY_OFFICER: frozenset({"application", "checks", "county", "supplements", "review", "onsite", "outcome"}),
+    Role.EXPERT: frozenset({"application", "checks", "county", "supplements", "onsite"}),
+}
+
+
+def record_sections(who: HasRole) -> frozenset[str]:
+    """Which parts of an application's record ``who`` reads (the bureau: all of them)."""
+    if allowed(who, Permission.SEE_ALL_INSTANCES):
+        return frozenset(RECORD_SECTIONS)
+    return _SECTIONS.get(who.role, frozenset())
+
+
+def sees_opinion(who: Scoped, author_role: str | None, author_id: int | None) -> bool:
+    """An expert's opinion and score (Art. 13, 独立评审): the bureau and the expert who wrote it.
+    Everyone else who may read the record sees the decisions and opinions of the other steps."""
+    if author_role != Role.EXPERT:
+        return True
+    return allowed(who, Permission.SEE_ALL_INSTANCES) or (who.id is not None and who.id == author_id)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from processes.recognition import hooks as recognition_hooks
 from processes.recognition import services as recognition
+from processes.recognition import views as recognition_views
 from processes.services.core import COMPLETION_RULES, MATERIALS_OF, SAVE_HOOKS, START_RULES, register
 from processes.supervision import hooks as supervision_hooks
 from processes.supervision import revocation
+from processes.supervision.models import Inspection, QuarterlyReport
+from processes.tasks.lists import SUBJECTS, ModelSubjects
 
 
 def install() -> None:
@@ -25,3 +28,7 @@ def install() -> None:
     START_RULES["inspection"] = revocation.check_inspection_start
     register(COMPLETION_RULES, ("inspection", "insp_verify"), revocation.decide_revocation)
     register(COMPLETION_RULES, ("recognition", "investigate_objection"), recognition_hooks.record_objection_decision)
+    # the units behind the business keys of the task and instance lists (单位名称, search)
+    SUBJECTS["recognition"] = recognition_views.SUBJECTS
+    SUBJECTS["quarterly_report"] = ModelSubjects(QuarterlyReport)
+    SUBJECTS["inspection"] = ModelSubjects(Inspection)

@@ -18,11 +18,12 @@ from processes.db import UnitOfWork
 from processes.engine.runtime import instance_variables
 from processes.errors import Forbidden, NotFound
 from processes.forms.describe import describe_form
-from processes.forms.model import FieldDef, fields_of
+from processes.forms.model import FieldDef
 from processes.messages import t
 from processes.models import AuditEntry, ProcessDefinition, ProcessInstance, TaskIndex, Timer, User
 from processes.services.core import definition_by_id, load_for_reading
 from processes.tasks.complete import form_context
+from processes.tasks.forms import form_fields, spec_of
 
 
 def task_view(row: Any, provisional: set[str] | None = None) -> dict[str, Any]:
@@ -88,15 +89,12 @@ def list_tasks(uow: UnitOfWork, user: User, process_key: str | None = None, limi
         return [task_view(r, provisional) for r in rows]
 
 
+def _parsed(uow: UnitOfWork, definition: ProcessDefinition) -> Any:
+    return uow.runtime.engine.parsed(definition.id, definition.sources, definition.key)
+
+
 def _spec_of(uow: UnitOfWork, definition: ProcessDefinition, element_id: str) -> Any:
-    parsed = uow.runtime.engine.parsed(definition.id, definition.sources, definition.key)
-    spec = parsed.spec.task_specs.get(element_id)
-    if spec is None:
-        for sub in parsed.subprocess_specs.values():
-            spec = sub.task_specs.get(element_id)
-            if spec is not None:
-                break
-    return spec
+    return spec_of(_parsed(uow, definition), element_id)
 
 
 def _visible_task(uow: UnitOfWork, user: User, task_id: str) -> tuple[TaskIndex, ProcessInstance]:
@@ -111,8 +109,8 @@ def task_fields(uow: UnitOfWork, user: User, task_id: str) -> list[FieldDef]:
     """The form of an open task (from the cached diagram: no workflow is loaded)."""
     with uow:
         row, inst = _visible_task(uow, user, task_id)
-        return fields_of(getattr(_spec_of(uow, definition_by_id(uow, inst.definition_id), row.element_id),
-                                 "form", None))
+        definition = definition_by_id(uow, inst.definition_id)
+        return form_fields(_spec_of(uow, definition, row.element_id), _parsed(uow, definition))
 
 
 def get_task(uow: UnitOfWork, user: User, task_id: str) -> dict[str, Any]:
@@ -127,9 +125,11 @@ def get_task(uow: UnitOfWork, user: User, task_id: str) -> dict[str, Any]:
         task = load_for_reading(uow, inst).get_task_from_id(UUID(row.task_id))
         data = dict(task.data) if task is not None else {}
         draft = row.draft or {}
-        fields = fields_of(form)
-        values = {fd.id: draft[fd.id] if fd.id in draft else data[fd.id] if fd.id in data else fd.default
-                  for fd in fields if fd.id in draft or fd.id in data or fd.default not in (None, "")}
+        fields = form_fields(spec, _parsed(uow, definition))
+        stale = _answered_in_an_earlier_round(uow, row, data, fields)
+        values = {fd.id: draft[fd.id] if fd.id in draft else data[fd.id] if fd.id in data and fd.id not in stale
+                  else fd.default for fd in fields
+                  if fd.id in draft or (fd.id in data and fd.id not in stale) or fd.default not in (None, "")}
         described = describe_form(fields, values, form_context(uow, inst, spec))
         view = task_view(row, provisional_ids(uow, "task", [row.task_id]))
         view.update(fields=described["fields"], materials=described["materials"], form_key=getattr(form, "key", None),
@@ -137,6 +137,27 @@ def get_task(uow: UnitOfWork, user: User, task_id: str) -> dict[str, Any]:
                     extensions=dict(getattr(spec, "extensions", {}) or {}), may_act=may_act_on_task(user, row),
                     instance_version=inst.lock_version, draft=row.draft, data=data)
         return view
+
+
+def _answered_in_an_earlier_round(uow: UnitOfWork, row: TaskIndex, data: dict[str, Any],
+                                  fields: list[FieldDef]) -> set[str]:
+    """The task's own fields still holding what was answered the last time the case was at this task,
+    when it went on to others and came back (a second 市局审核 after a supplement): such a form opens
+    blank, not with the earlier decision and reasons. Fields taken over from another task (the
+    application in a supplement) keep their values; so does a form the diagram sent straight back."""
+    last = uow.s.scalars(select(AuditEntry).where(
+        AuditEntry.instance_id == row.instance_id, AuditEntry.action == "task.completed",
+        AuditEntry.element_id == row.element_id).order_by(AuditEntry.id.desc()).limit(1)).first()
+    if last is None:
+        return set()
+    moved_on = uow.s.scalar(select(AuditEntry.id).where(
+        AuditEntry.instance_id == row.instance_id, AuditEntry.action == "task.completed",
+        AuditEntry.id > last.id, AuditEntry.element_id != row.element_id).limit(1))
+    if moved_on is None:
+        return set()
+    answered = (last.data or {}).get("values") or {}
+    own = {fd.id for fd in fields if not fd.properties.get("taken_from")}
+    return {k for k, v in answered.items() if k in own and data.get(k) == v}
 
 
 def instance_view(uow: UnitOfWork, inst: ProcessInstance, detail: bool = False) -> dict[str, Any]:

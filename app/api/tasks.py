@@ -350,5 +350,6 @@ def task_counts() -> Any:
 @bp.get("/process-instances/<int:instance_id>/timeline", summary="审批记录",
         responses={200: TimelineOut, **errors(404)})
 def timeline(path: InstancePath) -> Any:
-    lists.may_read_instance(ro_uow(), current_actor_user(), path.instance_id)
-    return jsonify(lists.timeline(ro_uow(), path.instance_id))
+    user = current_actor_user()
+    lists.may_read_instance(ro_uow(), user, path.instance_id)
+    return jsonify(lists.timeline(ro_uow(), path.instance_id, user))

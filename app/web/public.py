@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from app.extensions import ro_uow, uow
 from processes.errors import DomainError, Invalid
 from processes.recognition import services as recognition
+from processes.recognition import views
 from processes.services.core import Actor
 
 bp = Blueprint("public", __name__)
@@ -21,8 +22,9 @@ bp = Blueprint("public", __name__)
 
 
 def in_publicity() -> list[dict[str, Any]]:
-    """Art. 13: every platform whose publicity period runs, objections under investigation or not."""
-    return recognition.in_publicity(ro_uow())
+    """Art. 13: every platform whose publicity period runs, objections under investigation or not:
+    unit, credit code, county, the period (from the day after publication), the notice."""
+    return views.publicity_list(ro_uow())
 
 
 @bp.get("/public/")
@@ -62,8 +64,28 @@ def public_objection_post(business_key: str):
     except DomainError as exc:  # publicity over, already under investigation, unknown key
         return render_template("public/objection.html", item=item, business_key=business_key, values=values,
                                errors={"_form": [exc.message]}, closed=True), exc.status
+    receipt = views.receipt_for(ro_uow(), int(result["objection_id"]))
     flash(result.get("message", "异议已受理"), "ok")
-    return redirect(url_for("public.public_publicity"))
+    return redirect(url_for("public.objection_receipt", receipt=receipt))
+
+
+@bp.get("/public/objections/<receipt>")
+def objection_receipt(receipt: str):
+    """Art. 13, 22: the objector's receipt: the number to quote, and where the investigation stands."""
+    return render_template("public/receipt.html", o=views.objection_by_receipt(ro_uow(), receipt))
+
+
+@bp.get("/public/objections")
+def objection_lookup():
+    """Look an objection up by its receipt number (no login; no personal data is shown)."""
+    receipt = request.args.get("receipt", "").strip()
+    if receipt:
+        try:
+            return redirect(url_for("public.objection_receipt",
+                                    receipt=views.objection_by_receipt(ro_uow(), receipt)["receipt"]))
+        except DomainError as exc:
+            return render_template("public/lookup.html", receipt=receipt, error=exc.message), 404
+    return render_template("public/lookup.html", receipt="", error=None)
 
 
 @bp.get("/applications/<business_key>/objection-attachments/<sha256>")

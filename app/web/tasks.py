@@ -10,28 +10,52 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from app.extensions import actor_of, ro_uow, runtime, uow
-from app.web.recognition import materials_of
+from app.templating import county_names, local_time
+from app.web.forms import cell_errors, errors_by_field, form_values, json_errors, wants_json
 from processes import queries
 from processes.access import Permission, allowed
 from processes.calendar import services as calendar_services
+from processes.documents.exports import to_file
 from processes.errors import DomainError, Invalid, NotFound
+from processes.forms.checks import MAX_TEXT
 from processes.forms.model import FieldDef
 from processes.messages import field_error
 from processes.models import User
 from processes.recognition import services as recognition
+from processes.recognition import views as recognition_views
 from processes.services import instances
 from processes.tasks import complete as completion
+from processes.tasks import exports as task_exports
 from processes.tasks import lists, tables, verbs
-from processes.vocabulary import STAFF_ROLES
+from processes.vocabulary import COUNTY_SCOPED, ROLE_NAMES, STAFF_ROLES, InstanceState
 
 bp = Blueprint("tasks", __name__)
+
+@bp.app_template_filter("local_date")
+def local_date(value: object) -> str:
+    """An ISO instant (or datetime) as its Beijing date ``YYYY-MM-DD``: lists show the same day as the
+    detail pages (a case started 00:30 Beijing time is not yesterday's)."""
+    text = local_time(value)
+    return text[:10] if text != "—" else text
+
+
+@bp.app_template_filter("json_attr")
+def json_attr(value: object) -> Markup:
+    """JSON for a single-quoted HTML attribute, in UTF-8 (a 300-row table is half the size of the
+    ASCII-escaped ``tojson``): ``<``, ``>``, ``&`` and ``'`` escaped as ``tojson`` does."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return Markup(text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+                  .replace("'", "\\u0027"))
+
 
 LIST_TITLES = {"mine": "我的待办", "claimable": "待认领", "done": "已办", "copied": "抄送我的"}
 RESERVED = ("csrf_token", "_action", "_version")
@@ -49,11 +73,15 @@ def _int(name: str, default: int) -> int:
 
 
 def list_query() -> lists.ListQuery:
-    a = request.args
-    return lists.ListQuery(process_key=a.get("process") or None, round=a.get("round") or None,
-                            county=a.get("county") or None, overdue=a.get("overdue") in ("1", "on", "true"),
-                            sort=a.get("sort", "due") if a.get("sort") in lists.SORTS else "due",
-                            page=_int("page", 1), per_page=min(_int("per_page", 20), 100))
+    return lists.query_from(request.args)
+
+
+def _filters() -> dict[str, Any]:
+    """What the list filters offer the user: the processes by name, the counties (not to a county
+    officer nor an applicant: they see one county only)."""
+    user = _user()
+    return {"processes": lists.process_names(ro_uow()),
+            "counties": {} if user.role in COUNTY_SCOPED else county_names()}
 
 
 @bp.get("/tasks/<any(mine, claimable, done, copied):which>")
@@ -61,63 +89,18 @@ def list_query() -> lists.ListQuery:
 def task_list(which: str):
     result = lists.list_tasks(ro_uow(), _user(), which, list_query())
     return render_template("tasks/list.html", which=which, title=LIST_TITLES[which], result=result,
-                           args=request.args)
+                           args=request.args, **_filters())
 
 
 # ------------------------------------------------------------------ the task page
 
-def form_values(fields: list[FieldDef]) -> dict[str, Any]:
-    """The submitted form as field values, the shape the API takes: tables as lists of row objects,
-    pick-lists as lists of user names, other JSON fields parsed (a string that is not JSON stays a
-    string, and the form's check names the field)."""
-    values: dict[str, Any] = {}
-    f = request.form
-    for fd in fields:
-        fid = fd.id
-        if fd.readonly:
-            continue
-        if fd.picker_role:
-            if f"{fid}.__picker" in f:  # a checklist: unticked boxes send nothing
-                values[fid] = [v for v in f.getlist(fid) if v]
-        elif fd.columns:
-            rows: dict[int, dict[str, Any]] = {}
-            prefix = f"{fid}."
-            for key in f:
-                if key.startswith(prefix):
-                    parts = key[len(prefix):].split(".", 1)
-                    if len(parts) == 2 and parts[0].isdigit():
-                        rows.setdefault(int(parts[0]), {})[parts[1]] = f.get(key, "")
-            if rows or f"{fid}.__table" in f:
-                values[fid] = [rows[i] for i in sorted(rows)]
-        elif fd.type == "json":
-            if fid in f:
-                raw = f.get(fid, "").strip()
-                try:
-                    values[fid] = json.loads(raw) if raw else []
-                except ValueError:
-                    values[fid] = raw
-        elif fid in f:
-            values[fid] = f.get(fid, "")
-    return values
-
-
-def _errors_by_field(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
-    """Messages by the form field they belong to: a cell's (``served_list[3].phone``) and a
-    material's (``materials.m05``) under their table or the materials list."""
-    out: dict[str, list[str]] = {}
-    for e in errors:
-        field = str(e.get("field") or "_form").split("[")[0].split(".")[0]
-        out.setdefault(field, []).append(str(e.get("message", "")))
-    return out
-
-
-def _cell_errors(errors: list[dict[str, Any]]) -> set[str]:
-    return {f"{e['field']}.{e['row']}.{e['column']}" for e in errors if e.get("row") and e.get("column")}
+DRAFT_ELEMENTS = ("fill_application", "supplement")  # the applicant edits the application there
 
 
 def render_task(task_id: str, values: dict[str, Any] | None = None, errors: list[dict[str, Any]] | None = None,
                 status: int = 200) -> ResponseReturnValue:
     user = _user()
+    actor = actor_of(user)
     view = queries.get_task(ro_uow(), user, task_id)
     data = view.get("data") or {}
     if values is None:
@@ -131,12 +114,15 @@ def render_task(task_id: str, values: dict[str, Any] | None = None, errors: list
     holder_id = view.get("assignee_id")
     instance = queries.instance_view_by_id(ro_uow(), view["instance_id"])
     open_tasks = lists.open_tasks_of(ro_uow(), view["instance_id"])
+    recognition_case = view.get("process_key") == "recognition"
+    record = recognition_views.application_record(ro_uow(), actor, view["instance_id"], data) \
+        if recognition_case else None
     ctx: dict[str, Any] = {
-        "task": view, "values": values, "errors": _errors_by_field(errors), "cell_errors": _cell_errors(errors),
-        "all_errors": errors, "instance": instance, "summary": summary_of(data),
-        "check_results": data.get("check_results") or [],
+        "task": view, "values": values, "errors": errors_by_field(errors), "cell_errors": cell_errors(errors),
+        "all_errors": errors, "instance": instance, "summary": [] if record else summary_of(data),
+        "check_results": recognition_views.checks_view(data.get("check_results")),
         "objection": data.get("objection") if isinstance(data.get("objection"), dict) else None,
-        "timeline": lists.timeline(ro_uow(), view["instance_id"]),
+        "timeline": lists.timeline(ro_uow(), view["instance_id"], user),
         "delegation": verbs.delegation_of(ro_uow(), task_id),
         "is_holder": holder_id == user.id, "colleagues": [], "copy_targets": [],
         "open_tasks": open_tasks,
@@ -145,10 +131,17 @@ def render_task(task_id: str, values: dict[str, Any] | None = None, errors: list
         "urged_today": lists.urged_today(ro_uow(), task_id, holder_id),
         "has_decision": buttons_done,
         "needs_opinion": any(fd["id"] == "opinion" for fd in view["fields"]),
+        "record": record, "edits_application": recognition_case and view.get("element_id") in DRAFT_ELEMENTS,
+        "process_name": lists.process_names(ro_uow()).get(view.get("process_key") or "", view.get("process_key")),
+        "reserves": {"survey_samples": data.get("survey_reserve") or []},
+        "max_text": MAX_TEXT,
+        # a form with tables gets the page's whole width (the side column goes below it)
+        "wide_form": any(fd.get("columns") for fd in view["fields"] if not fd.get("readonly")),
     }
     me: dict[str, Any] = next((t for t in open_tasks if t["id"] == task_id), {})
     ctx["holder_name"], ctx["is_pool"] = me.get("assignee"), me.get("pool", False)
-    ctx["materials"] = materials_of(view.get("business_key")) if view.get("process_key") == "recognition" else None
+    ctx["materials"] = recognition_views.materials_view(ro_uow(), actor, view["business_key"]) \
+        if recognition_case and view.get("business_key") else None
     ctx["may_withdraw"] = verbs.may_withdraw(ro_uow(), user, view["instance_id"])
     if holder_id == user.id and view.get("role") in STAFF_ROLES:
         ctx["colleagues"] = verbs.colleagues(ro_uow(), user, task_id)
@@ -169,15 +162,19 @@ def _parse_dt(value: str | None) -> datetime | None:
 
 SUMMARY_KEYS = (
     ("business_key", "业务编号"), ("unit_name", "单位名称"), ("credit_code", "统一社会信用代码"),
-    ("county", "所属县区"), ("unit_nature", "单位性质"), ("registration_date", "注册日期"),
+    ("county", "所属县区"), ("registration_date", "注册日期"),
     ("legal_representative", "法定代表人"), ("contact_name", "联系人"), ("contact_phone", "联系电话"),
     ("total_assets_wan", "资产总额（万元）"), ("smes_served_last_year", "上年服务中小企业（家）"),
-    ("satisfaction_rate", "用户满意度（百分比）"), ("staff_total", "服务人员（人）"), ("initiator", "发起人"),
+    ("satisfaction_rate", "用户满意度（百分比）"), ("staff_total", "服务人员（人）"),
 )
 
 
 def summary_of(data: dict[str, Any]) -> list[tuple[str, Any]]:
-    return [(label, data[k]) for k, label in SUMMARY_KEYS if data.get(k) not in (None, "")]
+    """A case's key facts for processes without their own record page (names, not codes)."""
+    out: list[tuple[str, Any]] = [(label, county_names().get(str(data[k]), data[k]) if k == "county" else data[k])
+                                  for k, label in SUMMARY_KEYS if data.get(k) not in (None, "") and
+                                  isinstance(data.get(k), (str, int, float))]
+    return out
 
 
 @bp.get("/tasks/<task_id>")
@@ -189,10 +186,16 @@ def task_page(task_id: str):
 @bp.post("/tasks/<task_id>")
 @login_required
 def task_submit(task_id: str):
-    """The form's submit button: the same use case as ``POST /api/v1/tasks/{id}/complete``."""
+    """The form's submit button: the same use case as ``POST /api/v1/tasks/{id}/complete``. With
+    ``_action=draft`` the form is kept as the task's draft; the page's autosave posts the same form
+    asking for JSON (``Accept: application/json``) and gets the time saved and the format errors of
+    what is filled in (shown beside the fields; the draft is kept as typed all the same)."""
     user = _user()
     values = form_values(queries.task_fields(ro_uow(), user, task_id))
     if request.form.get("_action") == "draft":
+        if wants_json():
+            draft, problems = verbs.save_draft_checked(uow(), actor_of(user), task_id, values)
+            return jsonify({"saved_at": draft.get("_saved_at"), "errors": json_errors(problems)})
         verbs.save_draft(uow(), actor_of(user), task_id, values)
         flash(_("草稿已保存"), "ok")
         return redirect(url_for("tasks.task_page", task_id=task_id))
@@ -205,9 +208,35 @@ def task_submit(task_id: str):
     if done.repeated:
         flash(_("已提交，但流程要求补充后重新办理：") + "；".join(r["message"] for r in done.reasons), "error")
         return redirect(url_for("tasks.task_page", task_id=done.next_tasks[0]["id"]))
-    nxt = "、".join(f"{t['name']}（{t['assignee'] or _('待认领')}）" for t in done.next_tasks)
-    flash(_("已提交。") + (_("下一步：") + nxt if nxt else _("本件已办结。")), "ok")
+    flash(_("已提交。") + next_step_text(done), "ok")
     return redirect(url_for("tasks.task_list", which="mine"))
+
+
+def next_step_text(done: completion.Completion) -> str:
+    """下一步: which step comes now and who holds it (a person, or the queue of a role and county); a
+    case that waits (publicity) or ended says so."""
+    inst = done.instance
+    county = county_names().get(inst.county or "", "")
+    steps = []
+    for t in done.next_tasks:
+        if t["assignee"]:
+            holder = t["assignee"]
+        else:
+            where = county if t["role"] in COUNTY_SCOPED else ""
+            holder = _("{who}（待认领）").format(who=f"{where}{_(ROLE_NAMES.get(t['role'], t['role'] or ''))}")
+        steps.append(_("{step}，由 {holder} 办理").format(step=t["name"], holder=holder))
+    if steps:
+        return _("下一步：") + "；".join(steps)
+    state = recognition.outcome_of_instance(ro_uow(), inst.id) if inst.process_key == "recognition" else None
+    if state is not None and not state["ended"]:
+        if state["status"] in ("publicity", "objection") and state.get("publicity_end"):
+            return _("下一步：公示，公示期至 {end}，期满无异议后予以认定。").format(
+                end=recognition_views.day_of(state["publicity_end"]))
+        return _("当前状态：{status}").format(status=state["status_name"])
+    if state is not None:
+        why = "；".join(f"{r.get('article') or ''}{r.get('message') or ''}" for r in state["outcome_reasons"][:3])
+        return _("本件已办结：{status}").format(status=state["status_name"]) + (_("。理由：") + why if why else "")
+    return _("本件已办结。") if inst.state == InstanceState.COMPLETED else ""
 
 
 # ------------------------------------------------------------------ tables: template and import
@@ -330,24 +359,36 @@ def instance_page(instance_id: int):
     lists.may_read_instance(ro_uow(), user, instance_id)
     lists.mark_copy_read(uow(), user, instance_id)
     instance = queries.instance_view_by_id(ro_uow(), instance_id)
-    return render_template("tasks/instance.html", instance=instance,
+    recognition_case = instance["process_key"] == "recognition"
+    record = recognition_views.application_record(ro_uow(), actor_of(user), instance_id) if recognition_case else None
+    return render_template("tasks/instance.html", instance=instance, record=record,
                            application=recognition.outcome_of_instance(ro_uow(), instance_id)
-                           if instance["process_key"] == "recognition" else None,
+                           if recognition_case else None,
+                           materials=recognition_views.materials_view(ro_uow(), actor_of(user),
+                                                                      instance["business_key"])
+                           if recognition_case else None,
+                           process_name=lists.process_names(ro_uow()).get(instance["process_key"],
+                                                                          instance["process_key"]),
                            provisional=[d for d in calendar_services.deadlines_of(ro_uow(), instance_id, open_only=True)
                                         if d.provisional],
                            may_withdraw=verbs.may_withdraw(ro_uow(), user, instance_id),
-                           timeline=lists.timeline(ro_uow(), instance_id),
+                           timeline=lists.timeline(ro_uow(), instance_id, user),
                            open_tasks=lists.open_tasks_of(ro_uow(), instance_id))
 
 
 @bp.get("/instances")
 @login_required
 def instance_list():
-    a = request.args
-    page = _int("page", 1)
-    result = queries.list_instances(ro_uow(), _user(), a.get("process") or None, a.get("state") or None,
-                                    a.get("county") or None, None, 20, (page - 1) * 20)
-    return render_template("tasks/instances.html", result=result, page=page, args=a)
+    result = lists.list_instances(ro_uow(), _user(), list_query())
+    return render_template("tasks/instances.html", result=result, args=request.args, **_filters())
+
+
+@bp.get("/instances.<any(xlsx, csv):fmt>")
+@login_required
+def instance_export(fmt: str):
+    d = to_file(task_exports.instance_list_table(ro_uow(), _user(), request.args), fmt)
+    return Response(d.data, mimetype=d.mime, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(d.download_name)}"})
 
 
 @bp.get("/start")

@@ -177,14 +177,11 @@ def compliance_table(uow: UnitOfWork, actor: Actor | User, year: int | None = No
 
 def task_list_table(uow: UnitOfWork, user: User, which: str, filters: Mapping[str, str] | None = None) -> Table:
     """The user's task list (我的待办, 待认领, 已办, 抄送我的), all pages, with the list page's filters
-    (``process``, ``round``, ``county``, ``overdue``, ``sort``)."""
+    (``process``, ``round``, ``county``, ``overdue``, ``sort``, ``q``: unit name, credit code or key)."""
     if which not in TASK_LIST_NAMES:
         raise Invalid("没有这个待办列表", [{"field": "list", "message": "应为 mine、claimable、done、copied"}])
-    f = filters or {}
-    sort = f.get("sort") or "due"
-    q = lists.ListQuery(process_key=f.get("process") or None, round=f.get("round") or None,
-                        county=f.get("county") or None, overdue=f.get("overdue") in ("1", "on", "true"),
-                        sort=sort if sort in lists.SORTS else "due", per_page=100)
+    q = lists.query_from(filters or {})
+    q.per_page = 100
     items: list[dict[str, Any]] = []
     page = 1
     while len(items) < MAX_TASK_ROWS:
@@ -202,9 +199,13 @@ def task_list_table(uow: UnitOfWork, user: User, which: str, filters: Mapping[st
         state = ""
         if which in ("mine", "claimable"):
             state = "已超期" if t.get("overdue") else ""
-        rows.append([i, t.get("name") or "", t.get("business_key") or "", labels.county_name(t.get("county"), names),
+        elif which == "done":
+            state = t.get("decision_text") or ""
+        rows.append([i, t.get("name") or "", t.get("unit_name") or "", t.get("business_key") or "",
+                     t.get("process_name") or "", labels.county_name(t.get("county"), names),
                      t.get("assignee") or t.get("by") or "", labels.cn_datetime(when),
                      labels.cn_datetime(t.get("due_at")), state])
     when_label = "办理时间" if which == "done" else "创建时间"
-    return Table(TASK_LIST_NAMES[which], ["序号", "事项", "申报编号", "县（市、区）", "办理人/抄送人", when_label,
-                                          "办理期限", "状态"], rows)
+    state_label = "办理结论" if which == "done" else "状态"
+    return Table(TASK_LIST_NAMES[which], ["序号", "事项", "单位名称", "申报编号", "流程", "县（市、区）",
+                                          "办理人/抄送人", when_label, "办理期限", state_label], rows)

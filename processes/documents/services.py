@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from handlers.recognition_steps import MATERIALS, SYSTEM_MATERIALS
+from processes.access import may_see_application
 from processes.db import UnitOfWork
 from processes.documents import forms, labels, word
 from processes.documents.cache import cached, key_of, shared_in
@@ -26,8 +27,9 @@ from processes.documents.fonts import font_path
 from processes.documents.render import render_pdf, template_version
 from processes.engine.runtime import instance_variables
 from processes.errors import NotFound
-from processes.models import AuditEntry, ProcessInstance, TaskIndex, User
+from processes.models import AuditEntry, ProcessInstance, User
 from processes.recognition.models import Application, Material
+from processes.recognition.services import panel_of
 from processes.services.core import Actor, load_for_reading
 from processes.services.users import counties
 from processes.storage import NotStored
@@ -92,21 +94,10 @@ def _application(uow: UnitOfWork, business_key: str) -> Application:
     return app
 
 
-def may_see(uow: UnitOfWork, actor: Actor, app: Application, data: Mapping[str, Any] | None = None) -> bool:
-    """The applicant of the application, its county's officers, the bureau, the experts on its panel."""
-    if actor.role in BUREAU:
-        return True
-    if actor.role == "county_officer":
-        return app.county is not None and app.county == actor.county
-    if actor.role == "applicant":
-        return actor.id is not None and app.applicant_id == actor.id
-    if actor.role == "expert" and actor.id is not None:
-        experts = (data or {}).get("experts")
-        if isinstance(experts, list) and actor.username in experts:
-            return True
-        return uow.s.scalar(select(TaskIndex.id).where(TaskIndex.business_key == app.business_key,
-                                                       TaskIndex.assignee_id == actor.id)) is not None
-    return False
+def may_see(uow: UnitOfWork, actor: Actor, app: Application) -> bool:
+    """The applicant of the application, its county's officers, the bureau, the experts on its panel:
+    the rule of its materials (``access.may_see_application``), one rule for pages, API and documents."""
+    return may_see_application(actor, app.county, app.applicant_id, panel_of(uow, app))
 
 
 def _instance_data(uow: UnitOfWork, app: Application) -> dict[str, Any]:
@@ -141,7 +132,7 @@ def _snapshot(uow: UnitOfWork, actor: Actor, business_key: str) -> _Snapshot:
     """Read the application for its documents (inside the caller's unit of work); 404 when hidden."""
     app = _application(uow, business_key)
     data = _instance_data(uow, app)
-    if not may_see(uow, actor, app, data):
+    if not may_see(uow, actor, app):
         raise NotFound(f"没有编号为 {business_key} 的申报")
     mats = uow.s.scalars(select(Material).where(Material.application_id == app.id).order_by(Material.mkey)).all()
     materials = [{"mkey": m.mkey, "file_name": m.file_name, "mime": m.mime, "sha256": m.sha256,
@@ -162,13 +153,9 @@ def available_documents(uow: UnitOfWork, actor: Actor, business_key: str) -> dic
     """Which documents of the application the actor can open now (for links on the pages)."""
     with uow:
         app = _application(uow, business_key)
-        visible = may_see(uow, actor, app, {"experts": _experts_of(uow, app)} if actor.role == "expert" else None)
+        visible = may_see(uow, actor, app)
         ready = visible and app.status not in NOT_SUBMITTED
         return {"m01": ready, "m02": ready, "dossier": ready}
-
-
-def _experts_of(uow: UnitOfWork, app: Application) -> list[str]:
-    return list(_instance_data(uow, app).get("experts") or [])
 
 
 def _download_name(snap: _Snapshot, what: str, suffix: str) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from processes.models import Base, UTCDateTime
 
-NOTIFICATION_KINDS = ("new_task", "returned", "urged", "due_soon", "overdue", "outcome", "calendar")
+NOTIFICATION_KINDS = ("new_task", "returned", "urged", "due_soon", "overdue", "progress", "outcome", "calendar")
 
 
 class Notification(Base):

@@ -14,7 +14,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select, text
 
 from handlers.certificates import certificate_number
-from handlers.recognition_steps import beijing_date
+from handlers.recognition_steps import BEIJING, beijing_date
 from processes.db import UnitOfWork
 from processes.engine.runtime import instance_variables
 from processes.lookups import lookup
@@ -126,6 +126,7 @@ def sync_application(loaded: Loaded, snap: Any) -> None:
                           updated_at=now)
         uow.s.add(app)
     ended_now = status in FINAL_STATUSES and app.status not in FINAL_STATUSES
+    before = app.status
     app.status = status
     app.updated_at = now
     if isinstance(data.get("round_id"), int):
@@ -144,12 +145,14 @@ def sync_application(loaded: Loaded, snap: Any) -> None:
     if status in END_STATUS.values():
         app.outcome_reasons = _reasons(status, data)
     uow.s.flush()
-    if ended_now and app.applicant_id is not None:
-        _tell_the_applicant(uow, app)
     # materials 1 and 2 (附件1, 附件2) are generated on demand from this data: processes.documents
     if status == "granted" and data.get("certificate_no"):
         app.certificate_no = str(data["certificate_no"])
         _register(uow, app, data, now)
+    if ended_now and app.applicant_id is not None:
+        _tell_the_applicant(uow, app, data)
+    elif before != status and app.applicant_id is not None and (before, status) in PROGRESS_NOTICES:
+        _tell_progress(uow, app, PROGRESS_NOTICES[(before, status)])
     uow.s.flush()
 
 
@@ -158,13 +161,36 @@ OUTCOME_TITLES = {"granted": "已认定为示范平台", "ineligible": "不符�
                   "terminated": "已终止"}
 
 
-def _tell_the_applicant(uow: UnitOfWork, app: Application) -> None:
+# the steps of an application the applicant is told of as they happen (decisions of others; a return for
+# supplement is told by the completion itself, with the reviewer's reasons)
+PROGRESS_NOTICES = {
+    ("at_county", "under_review"): "县级主管部门已推荐，进入市工业和信息化局审核",
+    ("under_review", "onsite_check"): "市工业和信息化局审核通过，将进行现场核实",
+    ("under_review", "expert_panel"): "市工业和信息化局审核通过，进入专家评审",
+    ("onsite_check", "expert_panel"): "现场核实通过，进入专家评审",
+    ("under_review", "publicity"): "审核通过，进入公示",
+}
+
+
+def _tell_progress(uow: UnitOfWork, app: Application, what: str) -> None:
+    body = f"{app.unit_name or app.business_key} 的申报（{app.business_key}）：{what}。"
+    if app.status == "publicity" and app.publicity_start and app.publicity_end:
+        end = app.publicity_end.astimezone(BEIJING).date()
+        body += f"公示期 {app.publicity_start.fromordinal(app.publicity_start.toordinal() + 1).isoformat()} 至 " \
+                f"{end.isoformat()}，期满无异议（或异议经核查不成立）后予以认定。"
+    notify(uow, int(app.applicant_id or 0), "progress", f"申报进度：{what}", body, link=f"/instances/{app.instance_id}",
+           instance_id=app.instance_id)
+
+
+def _tell_the_applicant(uow: UnitOfWork, app: Application, data: dict[str, Any] | None = None) -> None:
     """docs/DOMAIN.md §2: whoever ends an application, the applicant is told why, rule by rule."""
     lines = [f"{r.get('article') or ''} {r.get('rule') or ''}：{r.get('message') or ''}".strip()
              for r in app.outcome_reasons or []]
     outcome = OUTCOME_TITLES.get(app.status, "已办结")
     title = f"申报{outcome}：{app.business_key}"
     body = f"{app.unit_name or app.business_key} 的申报（{app.business_key}）{outcome}。"
+    if app.status == "granted" and app.certificate_no:
+        body += f"证书编号 {app.certificate_no}，有效期至 {(data or {}).get('valid_to') or '—'}（第十四条、第十七条）。"
     if lines:
         body += "理由：\n" + "\n".join(lines)
     notify(uow, int(app.applicant_id or 0), "outcome", title, body, link=f"/instances/{app.instance_id}",

@@ -24,6 +24,7 @@ from processes.access import (
     Permission,
     county_row_filter,
     is_applicant_of,
+    may_see_application,
     may_see_county_row,
     require,
 )
@@ -31,8 +32,7 @@ from processes.clock import CST
 from processes.db import UnitOfWork
 from processes.errors import Conflict, Forbidden, Invalid, NotFound
 from processes.forms.checks import Materials, check_form
-from processes.forms.model import fields_of
-from processes.models import AuditEntry, DecisionFile, ProcessDefinition, ProcessInstance, TaskIndex
+from processes.models import AuditEntry, DecisionFile, ProcessDefinition, ProcessInstance, TaskIndex, User
 from processes.recognition.models import (
     FINAL_STATUSES,
     REGISTER_STATUSES,
@@ -45,6 +45,7 @@ from processes.recognition.models import (
 from processes.services.core import Actor, definition_by_id, lock_instance, record
 from processes.services.instances import correlate_message
 from processes.storage import NotStored
+from processes.tasks.forms import form_fields, spec_of
 from processes.vocabulary import Role
 
 PUBLIC = Actor(None, "public", "public")
@@ -180,12 +181,20 @@ def application_view(uow: UnitOfWork, app: Application) -> dict[str, Any]:
                                                    [m.mkey for m in mats])}
 
 
-def _is_panel_expert(uow: UnitOfWork, actor: Actor, app: Application) -> bool:
-    """An expert sees the dossier while they hold a review task on it."""
-    if actor.role != Role.EXPERT or actor.id is None:
-        return False
-    return uow.s.scalar(select(TaskIndex.id).where(TaskIndex.business_key == app.business_key,
-                                                   TaskIndex.assignee_id == actor.id)) is not None
+def panel_of(uow: UnitOfWork, app: Application) -> list[str]:
+    """The experts on the application's panel: those holding one of its expert tasks or who did."""
+    holding = select(User.username).join(TaskIndex, TaskIndex.assignee_id == User.id).where(
+        TaskIndex.business_key == app.business_key, TaskIndex.role == Role.EXPERT)
+    done = select(User.username).join(AuditEntry, AuditEntry.actor_id == User.id).where(
+        AuditEntry.instance_id == app.instance_id, AuditEntry.action == "task.completed",
+        User.role == Role.EXPERT)
+    return sorted(set(uow.s.scalars(holding)) | set(uow.s.scalars(done)))
+
+
+def _may_see_materials(uow: UnitOfWork, actor: Actor, app: Application) -> bool:
+    """Art. 11–13: the applicant, the officers of its county, the bureau and the experts on its panel
+    (``access.may_see_application``: the web's pages and the API answer alike)."""
+    return may_see_application(actor, app.county, app.applicant_id, panel_of(uow, app))
 
 
 def outcome_of_instance(uow: UnitOfWork, instance_id: int) -> dict[str, Any] | None:
@@ -206,7 +215,7 @@ def outcome_of_instance(uow: UnitOfWork, instance_id: int) -> dict[str, Any] | N
 def get_application(uow: UnitOfWork, actor: Actor, business_key: str) -> dict[str, Any]:
     with uow:
         app = _application(uow, business_key)
-        if not _may_view(actor, app) and not _is_panel_expert(uow, actor, app):
+        if not _may_view(actor, app) and not _may_see_materials(uow, actor, app):
             raise NotFound(f"没有编号为 {business_key} 的申报")
         return application_view(uow, app)
 
@@ -255,9 +264,8 @@ def save_draft(uow: UnitOfWork, actor: Actor, business_key: str, data: dict[str,
         definition = uow.s.get(ProcessDefinition, inst.definition_id) if inst else None
         assert definition is not None
         parsed = uow.runtime.engine.parsed(definition.id, definition.sources, definition.key)
-        spec = next((sp.task_specs[row.element_id] for sp in [parsed.spec, *parsed.subprocess_specs.values()]
-                     if row.element_id in sp.task_specs), None)
-        values, errors = check_form(fields_of(getattr(spec, "form", None)), dict(data), partial=True)
+        # a supplement takes over the application's fields (form_from): they may be edited there too
+        values, errors = check_form(form_fields(spec_of(parsed, row.element_id), parsed), dict(data), partial=True)
         if errors:
             raise Invalid("草稿中有填写错误", errors)
         row.draft = {**(row.draft or {}), **values}
@@ -491,7 +499,11 @@ def upload_material(uow: UnitOfWork, actor: Actor, business_key: str, mkey: str,
 
 
 def list_materials(uow: UnitOfWork, actor: Actor, business_key: str) -> dict[str, Any]:
-    view = get_application(uow, actor, business_key)
+    with uow:
+        app = _application(uow, business_key)
+        if not _may_see_materials(uow, actor, app):
+            raise NotFound(f"没有编号为 {business_key} 的申报")
+        view = application_view(uow, app)
     return {"business_key": business_key, "materials": view["materials"], "missing": view["materials_missing"]}
 
 
@@ -582,16 +594,18 @@ def objection_attachment(uow: UnitOfWork, actor: Actor, business_key: str, sha25
 
 
 def material_file(uow: UnitOfWork, actor: Actor, business_key: str, mkey: str) -> tuple[IO[bytes], str, str]:
-    """(stream, mime, file name) of an uploaded material, for whoever may see the application; read
-    from the object store, so any web host serves what another one received."""
+    """(stream, mime, file name) of an uploaded material for whoever may see the application's
+    materials, read from the object store, so any web host serves what another one received. Anyone
+    else, a system-made key and a material not uploaded are 404 (the page and the API alike)."""
     with uow:
-        app = _application(uow, business_key)
-        if not _may_view(actor, app) and not _is_panel_expert(uow, actor, app):
-            raise NotFound(f"没有编号为 {business_key} 的申报")
+        app = uow.s.scalars(select(Application).where(Application.business_key == business_key)).first()
+        if app is None or mkey not in MATERIALS or mkey in SYSTEM_MATERIALS or \
+                not _may_see_materials(uow, actor, app):
+            raise NotFound("没有这份材料")
         row = uow.s.scalars(select(Material).where(Material.application_id == app.id, Material.mkey == mkey)).first()
         if row is None:
-            raise NotFound(f"材料 {mkey} 尚未上传")
+            raise NotFound("没有这份材料")
         try:
             return uow.runtime.storage().open(row.storage_path), row.mime, row.file_name
         except NotStored:
-            raise NotFound(f"材料 {mkey} 的文件不存在") from None
+            raise NotFound("没有这份材料") from None

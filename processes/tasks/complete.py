@@ -23,11 +23,12 @@ from processes.access import may_act_on_task, may_view_instance
 from processes.db import UnitOfWork
 from processes.errors import Conflict, Forbidden, Invalid, NotFound
 from processes.forms.checks import FormContext, Materials, check_form, invalid_message
-from processes.forms.model import FieldDef, fields_of
+from processes.forms.model import FieldDef
 from processes.messages import t
 from processes.models import ProcessInstance, TaskIndex, User
 from processes.notifications.services import notify
 from processes.services.core import COMPLETION_RULES, MATERIALS_OF, Actor, Loaded, lock_task, record, run_engine, save
+from processes.tasks.forms import form_fields, reason_of, taken_over
 from processes.tasks.models import TaskDelegation
 from processes.vocabulary import COUNTY_SCOPED, InstanceState, Role
 
@@ -61,8 +62,9 @@ def users_of_role(uow: UnitOfWork, role: str) -> dict[str, str]:
     return {u: d or u for u, d in rows}
 
 
-def form_of(task: Any) -> list[FieldDef]:
-    return fields_of(getattr(task.task_spec, "form", None))
+def form_of(task: Any, wf: Any) -> list[FieldDef]:
+    """The task's form, with the fields it takes over from another task (``form_from``)."""
+    return form_fields(task.task_spec, wf)
 
 
 def form_context(uow: UnitOfWork, instance: ProcessInstance, task_spec: Any) -> FormContext:
@@ -117,12 +119,18 @@ def complete_task(uow: UnitOfWork, actor: Actor, task_id: str, data: dict[str, A
         task = loaded.wf.get_task_from_id(UUID(task_id))
         if task is None or task.state != TaskState.READY:
             raise Conflict(t("该任务已不能办理"), code="task_not_ready")
-        fields = form_of(task)
-        values, errors = check_form(fields, data, form_context(uow, inst, task.task_spec))
+        fields = form_of(task, loaded.wf)
+        # fields taken over from another task (form_from) that the submission leaves out keep their value
+        taken = taken_over(fields)
+        current = task.data
+        given = {**{k: current[k] for k in taken if k in current and k not in data}, **data}
+        values, errors = check_form(fields, given, form_context(uow, inst, task.task_spec))
         if errors:
             raise Invalid(invalid_message(errors), errors, code="form_invalid")
+        values = {k: v for k, v in values.items() if k not in taken or (k in data and v != current.get(k))}
         before = set(uow.s.scalars(select(TaskIndex.task_id).where(TaskIndex.instance_id == inst.id)))
-        task.set_data(**values)
+        # who completed the task, for the diagram (e.g. a return for supplement goes back to them)
+        task.set_data(**values, completed_by=user.username)
         task.run()
         incident = run_engine(loaded)
         save(loaded, incident)
@@ -156,22 +164,12 @@ def _diagram_reasons(loaded: Loaded, repeated: list[TaskIndex]) -> list[dict[str
     return out
 
 
-def _reason_text(fields: list[FieldDef], values: dict[str, Any]) -> str:
-    """The opinion or reasons the person gave with a decision (what the next person must read)."""
-    for fd in fields:
-        v = values.get(fd.id)
-        says_why = fd.id in ("opinion", "note") or fd.id.endswith(("reasons", "opinion"))
-        if says_why and isinstance(v, str) and v.strip():
-            return v.strip()
-    return ""
-
-
 def _tell_next(uow: UnitOfWork, user: User, row: TaskIndex, inst: ProcessInstance, values: dict[str, Any],
                fields: list[FieldDef], new: list[TaskIndex]) -> None:
     """Notify the holders of the new tasks (a return for supplement says why) and, when the case
     ended, the person who started it."""
     returned = any(isinstance(v, str) and v in RETURN_VALUES for v in values.values())
-    why = _reason_text(fields, values)
+    why = reason_of(fields, values)
     for r in new:
         if r.assignee_id is None:
             continue

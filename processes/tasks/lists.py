@@ -3,23 +3,28 @@ working days, the approval record (审批记录) of an instance and who may read
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy.sql import ColumnElement
 
-from processes.access import may_start, may_view_instance, task_arms
+from processes.access import instance_visibility, may_start, may_view_instance, sees_opinion, task_arms
 from processes.calendar.deadlines import provisional_ids
 from processes.calendar.functions import current_calendar
 from processes.clock import CST
 from processes.db import UnitOfWork
 from processes.errors import NotFound
+from processes.forms.model import FieldDef
 from processes.models import AuditEntry, ProcessDefinition, ProcessInstance, TaskIndex, User
 from processes.queries import task_count, task_page
+from processes.services.core import definition_by_id
 from processes.services.instances import starter_roles
+from processes.tasks.forms import decision_of, form_fields, reason_of, scalar_text, spec_of
 from processes.tasks.models import TaskCopy, TaskDelegation, TaskUrge
-from processes.vocabulary import TaskList
+from processes.vocabulary import ROLE_NAMES, Role, TaskList
 
 SORTS = ("due", "-due", "created", "-created", "name", "process")
 
@@ -33,6 +38,114 @@ class ListQuery:
     sort: str = "due"
     page: int = 1
     per_page: int = 20
+    search: str | None = None  # unit name, credit code or business key (part of it)
+    state: str | None = None  # instance lists: the instance state
+
+
+def query_from(args: Mapping[str, Any]) -> ListQuery:
+    """A list's filters from a page's query string (``process``, ``round``, ``county``, ``overdue``,
+    ``sort``, ``q``, ``state``, ``page``, ``per_page``): the list page and its export read the same."""
+    def number(name: str, default: int) -> int:
+        try:
+            return max(1, int(args.get(name) or default))
+        except (TypeError, ValueError):
+            return default
+
+    sort = str(args.get("sort") or "due")
+    return ListQuery(process_key=args.get("process") or None, round=args.get("round") or None,
+                     county=args.get("county") or None, overdue=args.get("overdue") in ("1", "on", "true"),
+                     sort=sort if sort in SORTS else "due", page=number("page", 1),
+                     per_page=min(number("per_page", 20), 100),
+                     search=(str(args.get("q") or "").strip()[:100] or None), state=args.get("state") or None)
+
+
+# -- what a case is about: the unit (单位名称, credit code) and, for an area, its status ------------------
+
+@dataclass
+class Subject:
+    """The unit a case is about, as lists show it, and the area's own status of the case."""
+
+    unit_name: str = ""
+    credit_code: str = ""
+    status: str | None = None  # the area's status code (an application's 已认定 …)
+    status_name: str | None = None
+    outcome: str | None = None  # ended cases: granted / failed / withdrawn / terminated
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class SubjectSource(Protocol):
+    def subjects(self, uow: UnitOfWork, business_keys: list[str]) -> dict[str, Subject]: ...
+
+    def matching(self, text: str) -> Any:  # a SELECT of business keys whose unit matches ``text``
+        ...
+
+
+class ModelSubjects:
+    """A subject source on an area table with ``business_key``, ``unit_name`` and ``credit_code``."""
+
+    def __init__(self, model: Any, status: Callable[[Any], Subject] | None = None) -> None:
+        self.model = model
+        self.status = status
+
+    def subjects(self, uow: UnitOfWork, business_keys: list[str]) -> dict[str, Subject]:
+        m = self.model
+        out: dict[str, Subject] = {}
+        for row in uow.s.scalars(select(m).where(m.business_key.in_(business_keys))):
+            subject = self.status(row) if self.status else Subject()
+            subject.unit_name = row.unit_name or ""
+            subject.credit_code = row.credit_code or ""
+            out[row.business_key] = subject
+        return out
+
+    def matching(self, text: str) -> Any:
+        m = self.model
+        return select(m.business_key).where(or_(m.unit_name.icontains(text, autoescape=True),
+                                                m.credit_code.icontains(text, autoescape=True)))
+
+
+# process key → where its cases' units are found (filled by processes.areas.install)
+SUBJECTS: dict[str, SubjectSource] = {}
+
+
+def subjects_of(uow: UnitOfWork, pairs: list[tuple[str | None, str | None]]) -> dict[str, Subject]:
+    """The subject of each ``(process key, business key)``."""
+    by_process: dict[str, list[str]] = {}
+    for key, bk in pairs:
+        if key in SUBJECTS and bk:
+            by_process.setdefault(key, []).append(bk)
+    out: dict[str, Subject] = {}
+    for key, bks in by_process.items():
+        out.update(SUBJECTS[key].subjects(uow, sorted(set(bks))))
+    return out
+
+
+def _search(column: Any, text: str | None) -> ColumnElement[bool] | None:
+    """Rows whose business key contains ``text``, or whose unit's name or credit code does."""
+    if not text:
+        return None
+    conds: list[ColumnElement[bool]] = [column.icontains(text, autoescape=True)]
+    conds += [column.in_(source.matching(text)) for source in SUBJECTS.values()]
+    return or_(*conds)
+
+
+def process_names(uow: UnitOfWork) -> dict[str, str]:
+    """Process key → the diagram's name (its latest version): what lists show instead of keys."""
+    rows = uow.s.execute(select(ProcessDefinition.key, ProcessDefinition.name)
+                         .order_by(ProcessDefinition.key, ProcessDefinition.version)).all()
+    return {key: name or key for key, name in rows}
+
+
+def _with_subjects(uow: UnitOfWork, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found = subjects_of(uow, [(i.get("process_key"), i.get("business_key")) for i in items])
+    names = process_names(uow)
+    for i in items:
+        subject = found.get(i.get("business_key") or "")
+        i["unit_name"] = subject.unit_name if subject else ""
+        i["credit_code"] = subject.credit_code if subject else ""
+        i["subject_status"] = subject.status_name if subject else None
+        i["outcome"] = subject.outcome if subject else None
+        i["process_name"] = names.get(i.get("process_key") or "", i.get("process_key") or "")
+    return items
 
 
 def _today(uow: UnitOfWork) -> date:
@@ -99,6 +212,9 @@ def list_tasks(uow: UnitOfWork, user: User, which: str, q: ListQuery | None = No
             filters.append(TaskIndex.county == q.county)
         if q.overdue:
             filters.append(and_(TaskIndex.due_at.is_not(None), TaskIndex.due_at < now))
+        found = _search(TaskIndex.business_key, q.search)
+        if found is not None:
+            filters.append(found)
         total = task_count(uow, arms, filters)
         per, page = _page(q)
         if q.sort in SORTS[1:]:
@@ -113,7 +229,7 @@ def list_tasks(uow: UnitOfWork, user: User, which: str, q: ListQuery | None = No
         delegated = set(uow.s.scalars(select(TaskDelegation.task_id).where(
             TaskDelegation.task_id.in_([r.task_id for r in rows])))) if rows else set()
         provisional = provisional_ids(uow, "task", [r.task_id for r in rows if r.due_at is not None])
-        items = [_task_item(r, now, names, delegated, provisional) for r in rows]
+        items = _with_subjects(uow, [_task_item(r, now, names, delegated, provisional) for r in rows])
         return {"list": which, "items": items, "total": total, "page": page, "per_page": per,
                 "pages": max(1, -(-total // per))}
 
@@ -125,7 +241,29 @@ def _instance_filters(stmt: Any, q: ListQuery) -> Any:
         stmt = stmt.where(ProcessInstance.business_key.like(f"%-{q.round}-%"))
     if q.county:
         stmt = stmt.where(ProcessInstance.county == q.county)
+    if q.state:
+        stmt = stmt.where(ProcessInstance.state == q.state)
+    found = _search(ProcessInstance.business_key, q.search)
+    if found is not None:
+        stmt = stmt.where(found)
     return stmt
+
+
+def list_instances(uow: UnitOfWork, user: User, q: ListQuery | None = None) -> dict[str, Any]:
+    """办件查询 / 我的申请: the cases the user may see, newest first, with the filters of the task lists
+    (process, round, county, state, search by unit name, credit code or business key)."""
+    q = q or ListQuery()
+    with uow:
+        involved = select(TaskIndex.instance_id).where(TaskIndex.assignee_id == user.id)
+        stmt = _instance_filters(select(ProcessInstance).where(instance_visibility(user, involved)), q)
+        total = uow.s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        per, page = _page(q)
+        rows = uow.s.scalars(stmt.order_by(ProcessInstance.id.desc()).limit(per).offset((page - 1) * per)).all()
+        items = [{"id": r.id, "process_key": r.process_key, "business_key": r.business_key, "county": r.county,
+                  "state": r.state, "started_at": r.started_at.isoformat(),
+                  "ended_at": r.ended_at.isoformat() if r.ended_at else None} for r in rows]
+        return {"items": _with_subjects(uow, items), "total": total, "page": page, "per_page": per,
+                "pages": max(1, -(-total // per))}
 
 
 def _list_done(uow: UnitOfWork, user: User, q: ListQuery) -> dict[str, Any]:
@@ -142,11 +280,16 @@ def _list_done(uow: UnitOfWork, user: User, q: ListQuery) -> dict[str, Any]:
         items = []
         for a, inst in rows:
             values = (a.data or {}).get("values") or {}
+            fields = element_fields(uow, inst.definition_id, a.element_id or "")
+            decided = decision_of(fields, values)
             items.append({"id": a.task_id, "instance_id": inst.id, "element_id": a.element_id,
                           "name": (a.data or {}).get("name") or a.element_id, "process_key": inst.process_key,
                           "business_key": inst.business_key, "county": inst.county, "state": inst.state,
-                          "completed_at": a.at.isoformat(), "decision": values.get("decision"),
-                          "opinion": values.get("opinion")})
+                          "completed_at": a.at.isoformat(),
+                          "decision": decided["value"] if decided else values.get("decision"),
+                          "decision_text": decided["text"] if decided else "",
+                          "opinion": reason_of(fields, values) or values.get("opinion")})
+        items = _with_subjects(uow, items)
         return {"list": "done", "items": items, "total": total, "page": page, "per_page": per,
                 "pages": max(1, -(-total // per))}
 
@@ -160,15 +303,19 @@ def _list_copied(uow: UnitOfWork, user: User, q: ListQuery) -> dict[str, Any]:
             stmt = stmt.where(TaskCopy.business_key.like(f"%-{q.round}-%"))
         if q.county:
             stmt = stmt.where(TaskCopy.county == q.county)
+        found = _search(TaskCopy.business_key, q.search)
+        if found is not None:
+            stmt = stmt.where(found)
         total = uow.s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         per, page = _page(q)
         order = TaskCopy.id if q.sort == "created" else TaskCopy.id.desc()
         rows = uow.s.scalars(stmt.order_by(order).limit(per).offset((page - 1) * per)).all()
         names = _names(uow, {r.by_id for r in rows})
-        items = [{"id": c.task_id, "copy_id": c.id, "instance_id": c.instance_id, "name": c.task_name,
-                  "process_key": c.process_key, "business_key": c.business_key, "county": c.county,
-                  "by": names.get(c.by_id, ""), "note": c.note, "created_at": c.created_at.isoformat(),
-                  "read": c.read_at is not None} for c in rows]
+        items = _with_subjects(uow, [
+            {"id": c.task_id, "copy_id": c.id, "instance_id": c.instance_id, "name": c.task_name,
+             "process_key": c.process_key, "business_key": c.business_key, "county": c.county,
+             "by": names.get(c.by_id, ""), "note": c.note, "created_at": c.created_at.isoformat(),
+             "read": c.read_at is not None} for c in rows])
         return {"list": "copied", "items": items, "total": total, "page": page, "per_page": per,
                 "pages": max(1, -(-total // per))}
 
@@ -200,29 +347,93 @@ def counts(uow: UnitOfWork, user: User) -> dict[str, int]:
 TIMELINE_ACTIONS = {
     "instance.started": "发起", "task.completed": "办理", "task.claimed": "认领", "task.released": "释放",
     "task.transferred": "转办", "task.delegated": "委派", "task.taken_back": "收回委派", "task.copied": "抄送",
-    "task.urged": "催办", "timer.fired": "定时到期", "message.correlated": "收到消息", "instance.suspend": "挂起",
-    "instance.resume": "恢复", "instance.terminate": "终止", "instance.incident": "异常", "incident.retried": "重试",
-    "instance.withdrawn": "撤回",
+    "task.urged": "催办", "timer.fired": "期限届满", "message.correlated": "收到", "instance.suspend": "挂起",
+    "instance.resume": "恢复", "instance.terminate": "终止", "instance.incident": "系统异常",
+    "incident.retried": "重试", "instance.withdrawn": "撤回", "objection.filed": "收到异议",
 }
+ACTOR_NAMES: dict[str, str] = {Role.SYSTEM: "系统", Role.PUBLIC: "社会公众"}
+# definitions never change once deployed; keyed by id and content (ids may be reused after a reset)
+_ELEMENT_FIELDS: dict[tuple[int, str, str], list[FieldDef]] = {}
+_EVENT_NAMES: dict[tuple[int, str], dict[str, str]] = {}
 
 
-def timeline(uow: UnitOfWork, instance_id: int) -> list[dict[str, Any]]:
-    """审批记录: every step of the instance — who, when, decision, opinion, attachments."""
+def _parsed_definition(uow: UnitOfWork, definition_id: int) -> Any:
+    d = definition_by_id(uow, definition_id)
+    return uow.runtime.engine.parsed(d.id, d.sources, d.key)
+
+
+def element_fields(uow: UnitOfWork, definition_id: int, element_id: str) -> list[FieldDef]:
+    """The form of a user task of a deployed diagram (definitions never change: cached)."""
+    key = (definition_id, definition_by_id(uow, definition_id).content_hash, element_id)
+    found = _ELEMENT_FIELDS.get(key)
+    if found is None:
+        parsed = _parsed_definition(uow, definition_id)
+        spec = spec_of(parsed, element_id)
+        found = form_fields(spec, parsed) if spec is not None else []
+        _ELEMENT_FIELDS[key] = found
+    return found
+
+
+def element_names(uow: UnitOfWork, definition_id: int) -> dict[str, str]:
+    """Element id → its name in the diagram, and ``message:<name>`` → the name of the event that
+    catches that message (``withdraw`` → 申报单位撤回): what the record says instead of ids."""
+    key = (definition_id, definition_by_id(uow, definition_id).content_hash)
+    found = _EVENT_NAMES.get(key)
+    if found is None:
+        parsed = _parsed_definition(uow, definition_id)
+        found = {}
+        for spec in [parsed.spec, *parsed.subprocess_specs.values()]:
+            for eid, ts in spec.task_specs.items():
+                name = getattr(ts, "bpmn_name", None)
+                if name:
+                    found.setdefault(eid, str(name))
+                    message = getattr(getattr(ts, "event_definition", None), "name", None)
+                    if type(getattr(ts, "event_definition", None)).__name__ == "MessageEventDefinition" and message:
+                        found.setdefault(f"message:{message}", str(name))
+        _EVENT_NAMES[key] = found
+    return found
+
+
+def _people(uow: UnitOfWork, ids: set[int | None]) -> dict[int, tuple[str, str]]:
+    clean = {i for i in ids if i is not None}
+    if not clean:
+        return {}
+    return {u.id: (u.display_name or u.username, u.role) for u in uow.s.scalars(select(User).where(User.id.in_(clean)))}
+
+
+def timeline(uow: UnitOfWork, instance_id: int, viewer: User) -> list[dict[str, Any]]:
+    """审批记录: every step of the instance — who (name and role), what they decided in words (the
+    option's label in the task's form), their opinion, attachments, when (Beijing time). Messages,
+    timers and system steps are named as the diagram names them. Expert opinions and scores are
+    shown to whom :func:`processes.access.sees_opinion` allows: ``viewer`` is required, so the page
+    and the API show each person the same record."""
     with uow:
+        inst = uow.s.get(ProcessInstance, instance_id)
         entries = uow.s.scalars(select(AuditEntry).where(AuditEntry.instance_id == instance_id,
                                                          AuditEntry.action.in_(tuple(TIMELINE_ACTIONS)))
                                 .order_by(AuditEntry.id)).all()
-        names = _names(uow, {a.actor_id for a in entries})
+        people = _people(uow, {a.actor_id for a in entries})
         task_names = {r.element_id: r.name for r in uow.s.scalars(select(TaskIndex).where(
             TaskIndex.instance_id == instance_id))}
         task_names.update({a.element_id: str((a.data or {})["name"]) for a in entries
                            if a.element_id and (a.data or {}).get("name")})
+        names = element_names(uow, inst.definition_id) if inst is not None else {}
+        objections_filed = any(a.action == "objection.filed" for a in entries)
         out = []
         for a in entries:
             data = a.data or {}
             values = data.get("values") or {}
+            if a.action == "message.correlated" and data.get("name") == "objection" and objections_filed:
+                continue  # the objection itself is in the record (objection.filed)
             attachments = [v for k, v in values.items() if k.startswith("attachment") or k == "materials"]
+            name, role = people.get(a.actor_id or 0, (ACTOR_NAMES.get(a.actor, a.actor), a.actor))
+            if a.actor_id is None:
+                role = a.actor if a.actor in ACTOR_NAMES else Role.SYSTEM
+            label = TIMELINE_ACTIONS.get(a.action, a.action)
+            task = data.get("name") or task_names.get(a.element_id or "") or names.get(a.element_id or "") or ""
             detail = ""
+            decided: dict[str, str] | None = None
+            opinion = values.get("opinion") or data.get("note") or None
             if a.action in ("task.transferred", "task.delegated"):
                 detail = f"→ {data.get('to_name') or data.get('to')}"
             elif a.action == "task.urged":
@@ -230,13 +441,28 @@ def timeline(uow: UnitOfWork, instance_id: int) -> list[dict[str, Any]]:
             elif a.action == "task.copied":
                 detail = "抄送 " + "、".join(data.get("to") or [])
             elif a.action == "message.correlated":
-                detail = str(data.get("name") or "")
-            out.append({"at": a.at.astimezone(CST).strftime("%Y-%m-%d %H:%M"), "actor": names.get(a.actor_id or 0,
-                                                                                                  a.actor),
-                        "action": a.action, "label": TIMELINE_ACTIONS.get(a.action, a.action),
-                        "task": data.get("name") or task_names.get(a.element_id or "") or a.element_id or "",
-                        "decision": values.get("decision"),
-                        "opinion": values.get("opinion") or data.get("note") or None, "score": values.get("score"),
+                label, task = names.get(f"message:{data.get('name')}") or "收到通知", ""
+                payload = data.get("payload")
+                opinion = str(payload.get("reason") or "") or None if isinstance(payload, dict) else None
+            elif a.action == "timer.fired":
+                label, task = "期限届满", names.get(a.element_id or "") or task
+            elif a.action == "instance.withdrawn":
+                opinion = str(data.get("reason") or "") or None
+            elif a.action == "task.completed" and inst is not None:
+                fields = element_fields(uow, inst.definition_id, a.element_id or "")
+                decided = decision_of(fields, values)
+                opinion = reason_of(fields, values) or opinion
+                label = "办理" if decided else "提交"
+            entry_role = ROLE_NAMES.get(role, "") if role else ""
+            shown = sees_opinion(viewer, role, a.actor_id)
+            out.append({"at": a.at.astimezone(CST).strftime("%Y-%m-%d %H:%M"), "actor": name,
+                        "actor_role": role, "role_name": entry_role, "action": a.action, "label": label,
+                        "element_id": a.element_id, "task": task,
+                        "decision": (decided["value"] if decided else values.get("decision")) if shown else None,
+                        "decision_text": (decided["text"] if decided else "") if shown else "",
+                        "opinion": opinion if shown else None,
+                        "score": values.get("score") if shown else None,
+                        "score_text": scalar_text(values.get("score")) if shown else "",
                         "attachments": attachments, "detail": detail})
         return out
 

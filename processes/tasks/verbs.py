@@ -27,11 +27,13 @@ from processes.access import (
 from processes.clock import CST
 from processes.db import UnitOfWork
 from processes.errors import Conflict, Forbidden, Invalid, NotFound
+from processes.forms.checks import check_form
 from processes.messages import field_error, t
 from processes.models import AuditEntry, ProcessInstance, TaskIndex, User
 from processes.notifications import services as notifications
-from processes.services.core import Actor, lock_instance, lock_task, record, save
-from processes.tasks.complete import acting_user, check_may_act
+from processes.services.core import Actor, definition_by_id, lock_instance, lock_task, record, save
+from processes.tasks.complete import acting_user, check_may_act, form_context
+from processes.tasks.forms import form_fields, spec_of
 from processes.tasks.models import TaskCopy, TaskDelegation, TaskUrge
 from processes.vocabulary import STAFF_ROLES, InstanceState, Role
 
@@ -151,15 +153,57 @@ def save_draft(uow: UnitOfWork, actor: Actor, task_id: str, data: dict[str, Any]
         raise Invalid(t("草稿中有无效的数字"), [field_error(path, "finite_number", "应为有限的数字")
                                         for path in not_finite])
     with uow:
-        user = acting_user(actor)
-        row = _locked_row(uow, task_id)
-        if not may_act_on_task(user, row):
-            raise Forbidden(t("只有办理人可以保存草稿"), code="not_holder")
-        row.draft = {k: v for k, v in data.items() if isinstance(k, str) and not k.startswith("_")}
-        row.draft["_saved_at"] = uow.runtime.now().isoformat()
-        row.draft["_saved_by"] = user.username
+        row = _keep_draft(uow, actor, task_id, data)
         uow.commit()
-        return dict(row.draft)
+        return dict(row.draft or {})
+
+
+def _keep_draft(uow: UnitOfWork, actor: Actor, task_id: str, data: dict[str, Any]) -> TaskIndex:
+    user = acting_user(actor)
+    row = _locked_row(uow, task_id)
+    if not may_act_on_task(user, row):
+        raise Forbidden(t("只有办理人可以保存草稿"), code="not_holder")
+    row.draft = {k: v for k, v in data.items() if isinstance(k, str) and not k.startswith("_")}
+    row.draft["_saved_at"] = uow.runtime.now().isoformat()
+    row.draft["_saved_by"] = user.username
+    return row
+
+
+def save_draft_checked(uow: UnitOfWork, actor: Actor, task_id: str,
+                       data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Save the draft as typed (never refused: nothing typed is lost) and say what in it will not
+    pass: the form's format checks on what is filled in (``check_form(partial=True)``; nothing that
+    is missing). The page's autosave shows these errors beside the fields as the person types."""
+    if not isinstance(data, dict):
+        raise Invalid(t("草稿应为对象"), [field_error("data", "not_object", "应为对象")])
+    with uow:
+        row = _keep_draft(uow, actor, task_id, data)
+        _values, errors = _partial_check(uow, row, data)
+        uow.commit()
+        return dict(row.draft or {}), errors
+
+
+def _partial_check(uow: UnitOfWork, row: TaskIndex, data: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+    inst = uow.s.get(ProcessInstance, row.instance_id)
+    assert inst is not None
+    definition = definition_by_id(uow, inst.definition_id)
+    parsed = uow.runtime.engine.parsed(definition.id, definition.sources, definition.key)
+    spec = spec_of(parsed, row.element_id)
+    return check_form(form_fields(spec, parsed), data, form_context(uow, inst, spec), partial=True)
+
+
+def check_draft(uow: UnitOfWork, actor: Actor, task_id: str,
+                data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Read-only: the clean values and the format errors of what is filled in on the task's form (the
+    check before submitting; nothing is saved). Only whoever may act on the task may ask."""
+    if not isinstance(data, dict):
+        raise Invalid(t("表单应为对象"), [field_error("data", "not_object", "应为对象")])
+    with uow:
+        user = acting_user(actor)
+        row = _row(uow, task_id)
+        if not may_act_on_task(user, row):
+            raise NotFound(t("任务不存在或已办结"), code="task_not_found")
+        return _partial_check(uow, row, data)
 
 
 def _not_finite(value: Any, path: str = "") -> list[str]:

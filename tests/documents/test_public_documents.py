@@ -147,7 +147,8 @@ def test_exports_open_in_openpyxl_with_names_not_codes(docs: Docs, app: Any, run
     mine = PageClient(app, "applicant2")
     assert "导出" in mine.get("/tasks/mine").get_data(as_text=True)
     rows = xlsx_rows(mine.get("/exports/tasks/mine.xlsx"))
-    assert len(rows) == 2 and rows[1][1] == "填写申报书（附件2）并上传材料" and rows[1][3] == "临清市"
+    assert len(rows) == 2 and rows[1][1] == "填写申报书（附件2）并上传材料" and rows[1][5] == "临清市"
+    assert rows[0][2] == "单位名称" and rows[0][4] == "流程"
 
 
 def _quarterly_reports(runtime) -> None:

@@ -23,7 +23,7 @@ def test_fill_application_page_has_tables_and_materials(app, api, rec):
     task = rec.task("applicant1", "fill_application")
     b = Browser(app, "applicant1")
     html = b.get(f"/tasks/{task['id']}").get_data(as_text=True)
-    assert 'data-table="yearly"' in html and 'data-table="served_list"' in html
+    assert 'data-table-editor="yearly"' in html and 'data-table-editor="served_list"' in html
     assert "申报材料" in html and "m13" in html
     r = b.post(f"/tasks/{task['id']}", {"unit_name": "", "_action": "submit"})
     assert r.status_code == 422 and 'data-testid="error-unit_name"' in r.get_data(as_text=True)

@@ -102,6 +102,7 @@ def build(rt: Runtime, app: Any) -> World:
         "name": "王五", "contact": "13900000000", "reasons": "该平台服务企业数量与实际情况明显不符，请核查。",
         "attachment": (io.BytesIO(PDF), "证据.pdf")}, content_type="multipart/form-data")
     assert r.status_code == 302, r.get_data(as_text=True)[:300]
+    ids["receipt"] = r.headers["Location"].rsplit("/", 1)[-1]  # the objector's receipt number
     app_row = rec.application(public["business_key"])
     ids["publicity_start"] = app_row["publicity_start"][:10]
     objections = api.as_user("reviewer").get(f"/api/v1/applications/{public['business_key']}/objections").get_json()

@@ -146,6 +146,7 @@ RULES: dict[tuple[str, str], Rule] = {
                                          files=_upload("y.csv", "年度,营业收入\n2025,1\n".encode())),
     ("tasks.table_template", "GET"): Rule(DRAFT_TASK_READERS, "/tasks/{task_draft}/tables/yearly/template.csv"),
     ("tasks.instance_list", "GET"): Rule(USERS, "/instances"),
+    ("tasks.instance_export", "GET"): Rule(USERS, "/instances.xlsx"),
     ("tasks.instance_page", "GET"): Rule(CASE_AND_PANEL, "/instances/{iid}"),
     ("tasks.instance_withdraw", "POST"): Rule(APPLICANT, "/instances/{iid_draft}/withdraw"),
     # the page lists what each person may start (access.may_start per diagram), possibly nothing
@@ -156,6 +157,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("recognition.rounds_page", "GET"): Rule(USERS, "/rounds"),
     ("recognition.rounds_open", "POST"): Rule(OPERATORS, "/rounds", form={"year": "2027",
                                                                           "submission_deadline": "2027-12-31"}),
+    ("recognition.material_file", "GET"): Rule(DOCS, "/applications/{bk}/materials/m03"),
+    ("recognition.application_precheck", "POST"): Rule(APPLICANT, "/applications/{bk_draft}/precheck",
+                                                       form={"task_id": "{task_draft}"}),
     ("recognition.material_upload", "POST"): Rule(APPLICANT, "/applications/{bk_draft}/materials/m03",
                                                   files=_upload("m03.pdf", PDF)),
     ("public.objection_attachment_download", "GET"): Rule(
@@ -163,6 +167,8 @@ RULES: dict[tuple[str, str], Rule] = {
     # -- public pages
     ("public.public_publicity", "GET"): Rule(ALL, "/public/"),
     ("public.public_register", "GET"): Rule(ALL, "/public/register"),
+    ("public.objection_lookup", "GET"): Rule(ALL, "/public/objections?receipt={receipt}"),
+    ("public.objection_receipt", "GET"): Rule(ALL, "/public/objections/{receipt}"),
     ("public.public_objection", "GET"): Rule(ALL, "/public/objection/{bk_public}"),
     ("public.public_objection_post", "POST"): Rule(ALL, "/public/objection/{bk_public}", form={
         "name": "赵六", "contact": "13700000000", "reasons": "该平台的服务数据与实际情况不符，请核查。"}),
@@ -280,8 +286,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("api_recognition.measures", "GET"): Rule(USERS, "/api/v1/measures"),
     ("api_recognition.list_applications", "GET"): Rule(USERS, "/api/v1/applications"),
     ("api_recognition.get_application", "GET"): Rule(CASE_AND_PANEL, "/api/v1/applications/{bk}"),
-    ("api_recognition.list_materials", "GET"): Rule(CASE_AND_PANEL, "/api/v1/applications/{bk}/materials"),
-    ("api_recognition.material_file", "GET"): Rule(CASE_AND_PANEL, "/api/v1/applications/{bk}/materials/m03"),
+    ("api_recognition.list_materials", "GET"): Rule(DOCS, "/api/v1/applications/{bk}/materials"),
+    ("api_recognition.material_file", "GET"): Rule(DOCS, "/api/v1/applications/{bk}/materials/m03"),
     ("api_recognition.upload_material", "POST"): Rule(APPLICANT, "/api/v1/applications/{bk_draft}/materials/m03",
                                                       files=_upload("m03.pdf", PDF)),
     ("api_recognition.save_draft", "POST"): Rule(APPLICANT, "/api/v1/applications/{bk_draft}/draft",

@@ -134,10 +134,12 @@ def test_excel_import_with_a_bad_row(open_session, runtime, tmp_path):
     wb.save(bad)
     s.page.set_input_files("input[name=import_served_list]", str(bad))
     s.page.click("button:has-text('导入 Excel/CSV')")
-    assert "已导入 120 行" in s.page.locator(".flash.ok").inner_text()
-    assert s.page.locator("table[data-table=served_list] tbody tr").count() == 120
-    s.page.click("button.add-row")
-    assert s.page.locator("table[data-table=served_list] tbody tr").count() == 121
+    # wait for the conditions (the new page, the table built from it), never read them before they hold
+    expect(s.page.locator(".flash.ok")).to_contain_text("已导入 120 行")
+    rows = s.page.locator("table[data-table=served_list] tbody tr")
+    expect(rows).to_have_count(120)
+    s.page.click("[data-table-editor=served_list] button.add-row")
+    expect(rows).to_have_count(121)
     s.shot("import-done", full_page=False)
 
 

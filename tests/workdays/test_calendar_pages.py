@@ -66,6 +66,8 @@ def test_clock_page_sets_and_advances(app, runtime, clock):
     r = client.post("/admin/clock", data={"csrf_token": token, "action": "advance", "duration": "P1M"})
     assert r.status_code in (302, 303)
     assert clock.now() == datetime(2027, 1, 28, 9, 0, tzinfo=CST)
+    shown = client.get("/admin/clock").data.decode()  # the result is said once, not twice
+    assert shown.count("时钟已调整为 2027-01-28 09:00:00") == 1, shown
     r = client.post("/admin/clock", data={"csrf_token": token, "action": "advance", "duration": "soon"})
     assert r.status_code == 422 and "clock-error" in r.data.decode()
     page = client.get("/admin/clock").data.decode()
