@@ -7,7 +7,7 @@ PORT ?= 5000
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: run test setup lint bench scheduler clean docdeps browserdeps
+.PHONY: run test setup lint bench scheduler clean docdeps browserdeps translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,15 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.dossier_bench
 	$(BIN)/python -m tests.bench.admin_page_bench
 	$(BIN)/python -m tests.bench.page_bench
+
+# the translation catalogue: texts of templates (_), of use cases (t, N_, field_error's third argument)
+# into messages.pot, new ones into en/messages.po (translate them there), then messages.mo (committed)
+translations: $(STAMP)
+	$(BIN)/pybabel extract -k t -k N_ -k field_error:3 -F app/translations/babel.cfg \
+		-o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching \
+		--ignore-obsolete
+	$(BIN)/pybabel compile -d app/translations
 
 scheduler: $(STAMP)
 	$(BIN)/flask --app app scheduler

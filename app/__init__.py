@@ -8,7 +8,7 @@ from typing import Any
 import click
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
-from flask_openapi3 import APIBlueprint, Info, OpenAPI
+from flask_openapi3 import Info, OpenAPI
 
 from app import extensions, security
 from app.api import admin as api_admin
@@ -80,10 +80,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         app.register_blueprint(bp)
     for api in API:
         extensions.csrf.exempt(api)  # API clients authenticate with bearer tokens, not cookies
-        if isinstance(api, APIBlueprint):
-            app.register_api(api)
-        else:
-            app.register_blueprint(api)
+        app.register_api(api)
     app.register_blueprint(apidocs.bp)
     register_error_handlers(app)
     security.init_after_routes(app, settings.ratelimit_storage_uri, settings.trusted_proxies)

@@ -97,13 +97,30 @@ def unavailable() -> tuple[Response, int]:
     """503 with Retry-After: JSON under /api, a page that needs no database elsewhere (the usual error
     page shows the user menu and the bell, which read the database)."""
     if _is_api():
-        response, status = json_error(503, "数据库暂时无法连接，请稍后重试", code="unavailable")
+        response, status = json_error(503, gettext("数据库暂时无法连接，请稍后重试"), code="unavailable")
     else:
         response = Response(UNAVAILABLE_PAGE.format(seconds=RETRY_AFTER_SECONDS, path=escape(request.path)),
                             mimetype="text/html")
         status = 503
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response, status
+
+
+def _http_message(status: int) -> str:
+    """What an HTTP error of the framework (no route, wrong method, too large …) means, in the reader's
+    language (werkzeug's descriptions are English)."""
+    if status == 404:
+        return gettext("没有这个地址")
+    if status == 405:
+        return gettext("这个地址不支持该请求方法")
+    if status == 413:
+        return gettext("请求过大：不得超过 %(mb)s MB", mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+                       // (1024 * 1024))
+    if status == 415:
+        return gettext("不支持这种内容类型")
+    if status >= 500:
+        return gettext("系统内部错误，请联系管理员")
+    return gettext("请求有误")
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -121,14 +138,15 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> ResponseReturnValue:
-        if _is_api():
-            return json_error(400, f"CSRF check failed: {exc.description}")
+        if _is_api():  # the API authenticates by bearer token; a CSRF refusal reaches it only by mistake
+            return json_error(400, gettext("表单已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。"),
+                              code="csrf_failed")
         return error_page(400, gettext("表单已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。"))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> ResponseReturnValue:
         if _is_api():
-            return json_error(exc.code or 500, exc.description or exc.name)
+            return json_error(exc.code or 500, _http_message(exc.code or 500))
         return error_page(exc.code or 500)  # werkzeug's description is English: the page says it itself
 
     @app.errorhandler(DBAPIError)
@@ -144,5 +162,6 @@ def register_error_handlers(app: Flask) -> None:
             return unavailable()
         log.exception("unexpected error on %s %s", request.method, request.path)
         if _is_api():
-            return json_error(500, "internal error; the administrator can find it in the log")
+            return json_error(500, gettext("系统内部错误，已记入日志（%(at)s），请联系管理员",
+                                           at=datetime.now(CST).strftime("%Y-%m-%d %H:%M:%S")))
         return error_page(500)

@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from processes.db import UnitOfWork
 from processes.errors import Unauthorized
+from processes.messages import t
 from processes.models import User
 from processes.runtime import Runtime
 from processes.services.clock import clock_sync_due, sync_clock
@@ -74,19 +75,20 @@ def user_from_token(token: str) -> User:
     try:
         payload: Any = _token_serializer().loads(token, max_age=max_age)
     except SignatureExpired:
-        raise Unauthorized("the token has expired; get a new one at POST /api/v1/auth/token") from None
+        raise Unauthorized(t("令牌已过期，请重新获取（POST /api/v1/auth/token）"), code="token_expired") from None
     except BadSignature:
-        raise Unauthorized("the token is not valid") from None
+        raise Unauthorized(t("令牌无效"), code="token_invalid") from None
     user = cached_user(runtime(), int(payload["uid"]), ro_uow)
     if user is None or not user.active or user.auth_version != payload.get("v"):
-        raise Unauthorized("the token is no longer valid (user deactivated or password changed)")
+        raise Unauthorized(t("令牌已失效（用户已停用或密码已更改），请重新获取"), code="token_revoked")
     return user
 
 
 def current_actor_user() -> User:
     user = g.get("api_user")
     if user is None:
-        raise Unauthorized("log in first: send 'Authorization: Bearer <token>'")
+        raise Unauthorized(t("请先登录：发送请求头 Authorization: Bearer <令牌>（POST /api/v1/auth/token 获取）"),
+                           code="login_required")
     return user
 
 

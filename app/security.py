@@ -23,6 +23,7 @@ from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.errors import json_error
+from processes.messages import field_error, t
 from processes.runtime import Runtime
 from processes.services.users import refuse_demo_accounts
 from processes.settings import SettingsError
@@ -73,28 +74,36 @@ def security_headers(response: Response) -> Response:
 # -- NUL bytes ----------------------------------------------------------------------------------------------
 
 def _nul_fields() -> list[str]:
-    """Names of the submitted texts holding a NUL byte: form fields, query parameters, upload file
-    names, strings anywhere in a JSON body (no text of this system may contain one: PostgreSQL refuses
-    it in text columns, file systems in names, and it hides what follows in many viewers)."""
-    found = [f"{name}" for name, value in request.args.items(multi=True) if "\x00" in name or "\x00" in value]
+    """Where the request holds a NUL character (U+0000): path parameters, query parameters, form
+    fields, upload file names, strings anywhere in a JSON body (``data.rows[0].name``). No text of this
+    system may contain one: PostgreSQL refuses it in text columns, file systems in names, and it hides
+    what follows in many viewers. One guard for the pages and the API alike."""
+    found = [str(name) for name, value in (request.view_args or {}).items() if "\x00" in str(value)]
+    found += [str(name) for name, value in request.args.items(multi=True) if _has_nul(name, value)]
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            found += [name for name, value in request.form.items(multi=True) if "\x00" in name or "\x00" in value]
-            found += [name for name, f in request.files.items(multi=True) if "\x00" in (f.filename or "")]
+            found += [str(name) for name, value in request.form.items(multi=True) if _has_nul(name, value)]
+            found += [str(name) for name, f in request.files.items(multi=True) if _has_nul(name, f.filename)]
         elif request.is_json:
             found += _nul_paths(request.get_json(silent=True))
     return found
 
 
-def _nul_paths(value: Any, path: str = "") -> list[str]:
+def _has_nul(*texts: str | None) -> bool:
+    return any("\x00" in (text or "") for text in texts)  # a multipart part may come without a name
+
+
+def _nul_paths(value: Any, path: str = "", depth: int = 0) -> list[str]:
+    if depth > 50:
+        return []
     if isinstance(value, str):
         return [path or "body"] if "\x00" in value else []
     if isinstance(value, dict):
         return [p for k, v in value.items()
                 for p in ([f"{path}.{k}" if path else str(k)] if "\x00" in str(k) else [])
-                + _nul_paths(v, f"{path}.{k}" if path else str(k))]
+                + _nul_paths(v, f"{path}.{k}" if path else str(k), depth + 1)]
     if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in _nul_paths(v, f"{path}[{i}]")]
+        return [p for i, v in enumerate(value) for p in _nul_paths(v, f"{path}[{i}]", depth + 1)]
     return []
 
 
@@ -102,12 +111,11 @@ def refuse_nul_bytes() -> ResponseReturnValue | None:
     fields = _nul_fields()
     if not fields:
         return None
-    errors = [{"field": f.replace("\x00", "\\0"), "code": "nul_byte", "message": "含有不允许的空字符（NUL）"}
-              for f in fields[:20]]
+    errors = [field_error(f.replace("\x00", "\\0"), "nul_character", "不能包含空字符（U+0000）") for f in fields[:20]]
     if request.path.startswith("/api/"):
-        return json_error(422, "请求中有文字含有不允许的空字符（NUL）", errors, "invalid")
-    return render_template("error.html", status=422, message="提交的内容含有不允许的空字符（NUL），请删除后重试",
-                           errors=errors), 422
+        return json_error(422, t("请求中有不允许的空字符（U+0000）"), errors, "nul_character")
+    return render_template("error.html", status=422, errors=errors,
+                           message=t("提交的内容含有不允许的空字符（NUL），请删除后重试")), 422
 
 
 # -- rate limits ------------------------------------------------------------------------------------------
@@ -185,8 +193,8 @@ def retry_after_seconds() -> int:
 def too_many_requests(exc: RateLimitExceeded) -> ResponseReturnValue:
     """429 with Retry-After: JSON under /api, a Chinese page elsewhere."""
     seconds = retry_after_seconds()
-    wait = f"{seconds} 秒" if seconds < 120 else f"{math.ceil(seconds / 60)} 分钟"
-    message = f"操作过于频繁，请 {wait}后再试"
+    message = t("操作过于频繁，请 {n} 秒后再试", n=seconds) if seconds < 120 else \
+        t("操作过于频繁，请 {n} 分钟后再试", n=math.ceil(seconds / 60))
     if request.path.startswith("/api/"):
         response, _ = json_error(429, message, code="too_many_requests")
     else:

@@ -93,7 +93,7 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(local_date, "local_date")
     app.add_template_filter(quarter_name, "quarter")
 
-    @app.get("/favicon.ico")
+    @app.route("/favicon.ico", methods=["GET"])  # not part of the API document
     def favicon() -> Any:
         """Browsers ask every page for it: the site icon, never a 404."""
         return send_from_directory(STATIC, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400)

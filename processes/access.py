@@ -19,6 +19,7 @@ from sqlalchemy import and_, false, or_, true
 from sqlalchemy.sql import ColumnElement
 
 from processes.errors import Forbidden
+from processes.messages import N_, t
 from processes.models import ProcessInstance, TaskIndex, User
 from processes.vocabulary import COUNTY_SCOPED, ROLE_NAMES, STAFF_ROLES, Role
 
@@ -84,28 +85,28 @@ GRANTS: dict[Permission, frozenset[Role]] = {
 
 # what the permission is about, for the refusal message (Chinese, shown to the user)
 _WHAT: dict[Permission, str] = {
-    Permission.ADMINISTER_INSTANCES: "干预流程实例（挂起、恢复、终止、重试、跳过、修改变量、迁移）",
-    Permission.MONITOR_INSTANCES: "流程监控",
-    Permission.EDIT_DIAGRAMS: "编辑和发布流程图",
-    Permission.MANAGE_USERS: "用户管理",
-    Permission.LOAD_CALENDAR: "载入工作日历",
-    Permission.MOVE_CLOCK: "调整演示时钟",
-    Permission.OPEN_ROUND: "开启年度认定批次",
-    Permission.MANAGE_REGISTER: "维护示范平台名录",
-    Permission.START_SPOT_CHECK: "发起市级抽查（第二十一条）",
-    Permission.START_INSPECTION: "发起检查（第二十条）",
-    Permission.REVOKE: "撤销示范平台称号（第二十条、第二十一条）",
-    Permission.SEE_SUPERVISION: "查看监督管理信息",
-    Permission.READ_OBJECTION_FILES: "查看异议附件",
-    Permission.READ_ALL_APPLICATIONS: "查看各县区的申报材料",
-    Permission.COPY_TASKS: "抄送",
-    Permission.HAND_OVER_TASKS: "转办或委派",
-    Permission.URGE: "催办",
-    Permission.SEE_ALL_INSTANCES: "查看全部业务",
-    Permission.START_PROCESSES: "发起申请",
-    Permission.CHASE_REPORTS: "催报季度报告（第十九条）",
-    Permission.RUN_JOBS: "手动运行定时任务",
-    Permission.FILE_REPORTS: "填报季度报告（第十九条）",
+    Permission.ADMINISTER_INSTANCES: N_("干预流程实例（挂起、恢复、终止、重试、跳过、修改变量、迁移）"),
+    Permission.MONITOR_INSTANCES: N_("流程监控"),
+    Permission.EDIT_DIAGRAMS: N_("编辑和发布流程图"),
+    Permission.MANAGE_USERS: N_("用户管理"),
+    Permission.LOAD_CALENDAR: N_("载入工作日历"),
+    Permission.MOVE_CLOCK: N_("调整演示时钟"),
+    Permission.OPEN_ROUND: N_("开启年度认定批次"),
+    Permission.MANAGE_REGISTER: N_("维护示范平台名录"),
+    Permission.START_SPOT_CHECK: N_("发起市级抽查（第二十一条）"),
+    Permission.START_INSPECTION: N_("发起检查（第二十条）"),
+    Permission.REVOKE: N_("撤销示范平台称号（第二十条、第二十一条）"),
+    Permission.SEE_SUPERVISION: N_("查看监督管理信息"),
+    Permission.READ_OBJECTION_FILES: N_("查看异议附件"),
+    Permission.READ_ALL_APPLICATIONS: N_("查看各县区的申报材料"),
+    Permission.COPY_TASKS: N_("抄送"),
+    Permission.HAND_OVER_TASKS: N_("转办或委派"),
+    Permission.URGE: N_("催办"),
+    Permission.SEE_ALL_INSTANCES: N_("查看全部业务"),
+    Permission.START_PROCESSES: N_("发起申请"),
+    Permission.CHASE_REPORTS: N_("催报季度报告（第十九条）"),
+    Permission.RUN_JOBS: N_("手动运行定时任务"),
+    Permission.FILE_REPORTS: N_("填报季度报告（第十九条）"),
 }
 
 USER_ROLE_ORDER: tuple[Role, ...] = (Role.ADMIN, Role.PROCESS_OWNER, Role.MUNICIPAL_REVIEWER, Role.COUNTY_OFFICER,
@@ -119,16 +120,16 @@ def allowed(who: HasRole, permission: Permission) -> bool:
 def require(who: HasRole, permission: Permission) -> None:
     """Raise :class:`Forbidden` naming what was refused and who may do it."""
     if not allowed(who, permission) or not getattr(who, "active", True):
-        roles = "、".join(ROLE_NAMES[r] for r in USER_ROLE_ORDER if r in GRANTS[permission])
-        raise Forbidden(f"无权{_WHAT[permission]}（仅限：{roles}）")
+        roles = "、".join(t(ROLE_NAMES[r]) for r in USER_ROLE_ORDER if r in GRANTS[permission])
+        raise Forbidden(t("无权{what}（仅限：{roles}）", what=t(_WHAT[permission]), roles=roles))
 
 
 def require_any(who: HasRole, *permissions: Permission) -> None:
     """Raise :class:`Forbidden` unless ``who`` holds one of ``permissions``."""
     if any(allowed(who, p) for p in permissions) and getattr(who, "active", True):
         return
-    roles = "、".join(ROLE_NAMES[r] for r in USER_ROLE_ORDER if any(r in GRANTS[p] for p in permissions))
-    raise Forbidden(f"无权{'或'.join(_WHAT[p] for p in permissions)}（仅限：{roles}）")
+    roles = "、".join(t(ROLE_NAMES[r]) for r in USER_ROLE_ORDER if any(r in GRANTS[p] for p in permissions))
+    raise Forbidden(t("无权{what}（仅限：{roles}）", what=t("或").join(t(_WHAT[p]) for p in permissions), roles=roles))
 
 
 def may_start(who: HasRole, starter_roles: list[str] | None, default_roles: tuple[str, ...]) -> bool:

@@ -14,6 +14,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from processes.messages import t
+
 SHANGHAI_OFFSET = timedelta(hours=8)
 
 
@@ -34,7 +36,7 @@ class SystemClock:
         return datetime.now(UTC)
 
     def set_state(self, frozen_at: datetime | None, offset: timedelta) -> None:
-        raise ClockError("the clock cannot be moved in this configuration (demo_clock is off)")
+        raise ClockError(t("该配置下不能调整时钟（未启用演示时钟 demo_clock）"))
 
 
 class MovableClock:

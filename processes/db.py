@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -55,6 +56,7 @@ class UnitOfWork:
         self.on_commit = on_commit  # e.g. the web request drops its read snapshot after a write
         self.session: Session | None = None
         self._depth = 0
+        self._held = 0
 
     @property
     def s(self) -> Session:
@@ -87,9 +89,23 @@ class UnitOfWork:
                 self.session.close()
                 self.session = None
 
+    @contextmanager
+    def holding_commits(self) -> Iterator[UnitOfWork]:
+        """Use cases called inside only flush where they would commit: the caller composes them into
+        its own single transaction and commits once after the block (or nothing, if one fails)."""
+        with self:
+            self._held += 1
+            try:
+                yield self
+            finally:
+                self._held -= 1
+
     def commit(self) -> None:
         if self.readonly:
             raise RuntimeError("a read-only unit of work cannot commit")
+        if self._held:
+            self.s.flush()
+            return
         self.s.commit()
         if self.on_commit is not None:
             self.on_commit()

@@ -6,7 +6,8 @@ placeholders, and pass through :func:`t` when an error is raised. The web app in
 outside a request (scheduler, command line) the Chinese text is used. Nothing ever matches on the
 text of a message: programs read the ``code``.
 
-``pybabel extract`` finds the texts through the keyword ``t`` (app/translations/babel.cfg).
+``pybabel extract`` finds the texts through the keywords ``t``, ``N_`` and ``field_error`` (its third
+argument): ``make translations``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ def t(template: str, **params: Any) -> str:
         return text.format(**params) if params else text
     except (KeyError, IndexError, ValueError):  # a translation with other placeholders
         return template.format(**params)
+
+
+def N_(template: str) -> str:  # noqa: N802 - the usual name of the marker
+    """Marks a text kept in a table (a permission, a role name) for the catalogue; it is translated
+    with ``t(value)`` where it is shown."""
+    return template
 
 
 def field_error(field: str, code: str, template: str, **params: Any) -> dict[str, Any]:

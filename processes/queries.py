@@ -198,7 +198,7 @@ def get_instance(uow: UnitOfWork, user: User, instance_id: int) -> dict[str, Any
             select(func.count()).select_from(TaskIndex).where(TaskIndex.instance_id == instance_id,
                                                               TaskIndex.assignee_id == user.id)) or 0) > 0
         if inst is None or not may_view_instance(user, inst, involved):
-            raise NotFound(f"process instance {instance_id} does not exist or is not visible to you")
+            raise NotFound(t("流程实例 {id} 不存在或您无权查看", id=instance_id), code="instance_not_found")
         return instance_view(uow, inst, detail=True)
 
 
@@ -223,7 +223,7 @@ def list_instances(uow: UnitOfWork, user: User, process_key: str | None = None, 
 
 def list_definitions(uow: UnitOfWork, user: User) -> list[dict[str, Any]]:
     if user.role not in ("admin", "process_owner", "municipal_reviewer") and not user.active:
-        raise Forbidden("not allowed")
+        raise Forbidden(t("无权查看流程定义"))
     with uow:
         counts = dict(uow.s.execute(select(ProcessInstance.definition_id, func.count())
                                     .where(ProcessInstance.state.in_(("running", "waiting", "incident",
@@ -240,7 +240,7 @@ def instance_view_by_id(uow: UnitOfWork, instance_id: int) -> dict[str, Any]:
     with uow:
         inst = uow.s.get(ProcessInstance, instance_id)
         if inst is None:
-            raise NotFound(f"process instance {instance_id} does not exist")
+            raise NotFound(t("流程实例 {id} 不存在", id=instance_id), code="instance_not_found")
         return instance_view(uow, inst)
 
 
@@ -250,7 +250,7 @@ def instance_summary(uow: UnitOfWork, user: User, instance_id: int) -> dict[str,
     with uow:
         inst = uow.s.get(ProcessInstance, instance_id)
         if inst is None:
-            raise NotFound(f"process instance {instance_id} does not exist")
+            raise NotFound(t("流程实例 {id} 不存在", id=instance_id), code="instance_not_found")
         view = instance_view(uow, inst)
 
         rows = uow.s.scalars(st.TASKS_OF_INSTANCE, {"iid": instance_id}).all()

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-
-def N_(text: str) -> str:  # noqa: N802 - pybabel's default keyword for "extract, translate where shown"
-    """Marks a name for the translation catalogue; the page translates it (app/templating.py)."""
-    return text
+from processes.messages import N_
 
 
 class Role(StrEnum):

@@ -7,7 +7,7 @@ from typing import Any
 from flask import jsonify
 from pydantic import BaseModel, Field
 
-from app.api.common import Strict, api_blueprint, public
+from app.api.common import Strict, api_blueprint, errors, public
 from app.extensions import current_actor_user, issue_token, ro_uow
 from processes.models import User
 from processes.services import users
@@ -33,7 +33,7 @@ class TokenOut(BaseModel):
     user: UserOut
 
 
-@bp.post("/auth/token", summary="用户名和密码换取令牌", security=[], responses={200: TokenOut})
+@bp.post("/auth/token", summary="用户名和密码换取令牌", security=[], responses={200: TokenOut, **errors(429)})
 @public
 def token(body: TokenIn) -> Any:
     user = users.authenticate(ro_uow(), body.username, body.password)

@@ -10,16 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, g, request
+from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_openapi3 import APIBlueprint, Tag
+from flask_openapi3.utils import parse_rule
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from app.errors import json_error
 from app.extensions import user_from_token
-from processes.errors import DomainError, Invalid, Unauthorized
+from processes.errors import DomainError, Unauthorized
 
 API_PREFIX = "/api/v1"
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns: a larger one is refused (422), never looked up
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -44,7 +46,7 @@ class ErrorOut(BaseModel):
 
 # every error response has the one shape (400 bad request, 401 not logged in, 403 not allowed, 404 not
 # found or not visible, 409 conflicts with the current state, 422 invalid data, each field named)
-ERRORS: dict[str | int, Any] = {status: ErrorOut for status in (400, 401, 403, 404, 409, 422)}
+ERRORS: dict[str | int, Any] = {status: ErrorOut for status in (400, 401, 403, 404, 409, 413, 422, 429)}
 
 
 def errors(*statuses: int) -> dict[str | int, Any]:
@@ -52,23 +54,34 @@ def errors(*statuses: int) -> dict[str | int, Any]:
     return {s: ERRORS[s] for s in statuses}
 
 
+def binary(description: str, *content_types: str) -> dict[str, Any]:
+    """A file response (PDF, Word, Excel, CSV …) declared with its content types."""
+    return {"description": description,
+            "content": {ct: {"schema": {"type": "string", "format": "binary"}} for ct in content_types}}
+
+
 # -- blueprints and authentication -------------------------------------------------------------------
 
-def legacy_blueprint(name: str) -> Blueprint:
-    """A blueprint whose routes parse their requests by hand (not yet declared with models, so not in
-    the OpenAPI document); authenticated the same way."""
-    bp = Blueprint(f"api_{name}", f"app.api.{name}", url_prefix=API_PREFIX)
-    bp.before_request(_authenticate)
-    bp.before_request(_readable_json)
-    return bp
+class _AreaBlueprint(APIBlueprint):
+    """An APIBlueprint whose routes declared with ``security=[]`` need no token in the document too
+    (flask-openapi3 would add the blueprint's bearer requirement to them)."""
+
+    def _collect_openapi_info(self, rule: str, func: Callable[..., Any], **kwargs: Any) -> Any:
+        info = super()._collect_openapi_info(rule, func, **kwargs)
+        if kwargs.get("security") == [] and self.doc_ui:
+            item = self.paths.get(parse_rule(rule, url_prefix=self.url_prefix))
+            operation = getattr(item, str(kwargs.get("method", "get")).lower(), None)
+            if operation is not None:
+                operation.security = []
+        return info
 
 
 def api_blueprint(name: str, tag: str = "") -> APIBlueprint:
     """One blueprint per area under /api/v1: bearer authentication runs before the request models are
     checked (so an unauthenticated client gets 401, not a validation error)."""
-    bp = APIBlueprint(f"api_{name}", f"app.api.{name}", url_prefix=API_PREFIX, abp_tags=[Tag(name=tag or name)],
+    bp = _AreaBlueprint(f"api_{name}", f"app.api.{name}", url_prefix=API_PREFIX, abp_tags=[Tag(name=tag or name)],
                       abp_security=[{"bearer": []}],
-                      abp_responses={400: ERRORS[400], 401: ERRORS[401], 422: ERRORS[422]})
+                      abp_responses={400: ERRORS[400], 401: ERRORS[401], 413: ERRORS[413], 422: ERRORS[422]})
     bp.before_request(_authenticate)
     bp.before_request(_readable_json)
     return bp
@@ -150,29 +163,3 @@ def validation_error_response(e: ValidationError) -> Any:
     response, status = json_error(422, _("请求数据有误，共 {n} 处").format(n=len(errs)), errs, "invalid")
     response.status_code = status
     return response
-
-
-# -- the hand-written request parsing of routes not yet declared with models ------------------------------
-
-def auth_required(fn: F) -> F:
-    """Authentication happens for every route of an API blueprint (``_authenticate``)."""
-    return fn
-
-
-def json_body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise Invalid(_("请求体应为 JSON 对象（Content-Type: application/json）"), code="body_not_object")
-    return data
-
-
-def int_arg(name: str, default: int, maximum: int = 500, minimum: int = 0) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise Invalid(_("查询参数 {name} 应为整数").format(name=name),
-                      [{"field": name, "code": "int_parsing", "message": _("应为整数")}]) from None
-    return max(minimum, min(value, maximum))

@@ -8,8 +8,15 @@ from flask import jsonify
 from flask_openapi3 import FileStorage
 from pydantic import BaseModel, Field, RootModel
 
-from app.api.common import OptionalBody, Paged, Strict, api_blueprint, errors
-from app.api.models import InstanceDetailOut, InstanceOut, InstancePageOut, InstanceSummaryOut
+from app.api.common import Paged, Strict, api_blueprint, errors
+from app.api.models import (
+    InstanceDetailOut,
+    InstanceOut,
+    InstancePageOut,
+    InstancePath,
+    InstanceSummaryOut,
+    ReasonIn,
+)
 from app.extensions import actor_of, current_actor_user, ro_uow, uow
 from processes import queries
 from processes.services import deploy, instances
@@ -67,16 +74,10 @@ class InstanceQuery(Paged):
     limit: int = Field(50, ge=1, le=500)
 
 
-class InstancePath(BaseModel):
-    instance_id: int = Field(ge=1, le=2**31 - 1)
-
 
 class ActionPath(InstancePath):
     action: Literal["suspend", "resume", "terminate", "retry"]
 
-
-class ReasonIn(OptionalBody):
-    reason: str = Field("", max_length=2000)
 
 
 class MessageIn(Strict):

@@ -1,11 +1,22 @@
-"""Response models shared by several areas of the API (tasks, instances). Each area declares its
-request models and its own responses beside its routes."""
+"""Models shared by several areas of the API (tasks, instances, admin). Each area declares its other
+request models and its own responses beside its routes. The document names a schema after its class,
+so a class name is used once across app/api (tests/api/test_openapi.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+from app.api.common import MAX_ID, OptionalBody
+
+
+class InstancePath(BaseModel):
+    instance_id: int = Field(ge=1, le=MAX_ID)
+
+
+class ReasonIn(OptionalBody):
+    reason: str = Field("", max_length=2000)
 
 
 class TaskOut(BaseModel):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from flask import jsonify
 from pydantic import BaseModel, Field
 
-from app.api.common import OptionalBody, api_blueprint
+from app.api.common import MAX_ID, OptionalBody, api_blueprint
 from app.extensions import current_actor_user, ro_uow, uow
 from processes.notifications import services as notifications
 
@@ -38,7 +38,8 @@ class NotificationsOut(BaseModel):
 
 
 class ReadIn(OptionalBody):
-    ids: list[int] | None = Field(None, max_length=1000, description="null or left out: all")
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(None, max_length=1000,
+                                                                      description="null or left out: all")
 
 
 class ReadOut(BaseModel):

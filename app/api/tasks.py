@@ -10,7 +10,7 @@ from flask_openapi3 import FileStorage
 from pydantic import BaseModel, Field, RootModel, StrictInt
 
 from app.api.common import OptionalBody, Paged, Strict, api_blueprint, errors
-from app.api.models import InstanceSummaryOut, TaskOut
+from app.api.models import InstancePath, InstanceSummaryOut, TaskOut
 from app.extensions import actor_of, current_actor_user, ro_uow, uow
 from processes import queries
 from processes.errors import Invalid, NotFound
@@ -235,9 +235,6 @@ class TimelineOut(RootModel[list[TimelineEntryOut]]):
     pass
 
 
-class InstancePath(BaseModel):
-    instance_id: int = Field(ge=1, le=2**31 - 1)
-
 
 # -- routes -----------------------------------------------------------------------------------------------
 
@@ -335,7 +332,7 @@ def table_import(path: TablePath, form: ImportForm) -> Any:
 
 
 @bp.get("/task-lists/<any(mine, claimable, done, copied):which>", summary="待办、待认领、已办、抄送我的",
-        responses={200: TaskListOut})
+        responses={200: TaskListOut, **errors(404)})
 def task_list(path: ListPath, query: ListQueryIn) -> Any:
     q = lists.ListQuery(process_key=query.process, round=query.round, county=query.county, overdue=query.overdue,
                         sort=query.sort, page=query.page, per_page=query.per_page)

@@ -19,6 +19,7 @@ from processes.admin import diagrams, views
 from processes.admin import services as svc
 from processes.clock import CST
 from processes.errors import DomainError, Invalid
+from processes.messages import field_error, t
 from processes.services import deploy as deploy_svc
 from processes.services import instances as inst_svc
 from processes.services import users as users_svc
@@ -126,9 +127,10 @@ def admin_instance_action(instance_id: int):
     names = {"suspend": "挂起", "resume": "恢复", "terminate": "终止", "retry": "重试", "skip": "跳过"}
     try:
         if action not in fns:
-            raise Invalid("unknown action", [{"field": "action", "message": "未知操作"}])
+            raise Invalid(t("未知操作"), [field_error("action", "action_invalid", "未知操作")], code="action_invalid")
         if action == "retry" and not reason.strip():
-            raise Invalid("a reason is required", [{"field": "reason", "message": "请填写原因"}])
+            raise Invalid(t("请填写原因"), [field_error("reason", "reason_required", "请填写原因")],
+                          code="reason_required")
         fns[action](uow(), actor, instance_id, reason)
         flash(f"已{names[action]}实例 {instance_id}", "ok")
     except DomainError as exc:
@@ -199,7 +201,7 @@ def admin_users_post():
                 svc.reset_password(uow(), actor, uid, f.get("password", ""))
                 flash("密码已重置（该用户需重新登录）", "ok")
             else:
-                raise Invalid("unknown operation", [{"field": "op", "message": "未知操作"}])
+                raise Invalid(t("未知操作"), [field_error("op", "action_invalid", "未知操作")], code="action_invalid")
     except ValueError:
         flash("参数错误", "error")
     except DomainError as exc:
@@ -325,7 +327,8 @@ def admin_modeler():
 def _body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise Invalid("send a JSON object", [{"field": "body", "message": "应为 JSON"}])
+        raise Invalid(t("请求体应为 JSON 对象"), [field_error("body", "json_invalid", "应为 JSON 对象")],
+                      code="json_invalid")
     return body
 
 
@@ -452,8 +455,9 @@ def admin_scenarios(key: str):
                 try:
                     steps, expected = json.loads(form["steps"] or "{}"), json.loads(form["expected"] or "{}")
                 except ValueError as exc:
-                    raise Invalid("steps and expected must be JSON", [{"field": "steps", "message": str(exc)}]) \
-                        from None
+                    raise Invalid(t("步骤和预期结果应为 JSON"),
+                                  [field_error("steps", "json_invalid", "不是合法的 JSON：{why}", why=str(exc))],
+                                  code="json_invalid") from None
                 svc.save_scenario(uow(), actor_of(_user()), key, form["name"], steps, expected)
                 flash(f"场景“{form['name']}”已保存", "ok")
             elif f.get("op") == "delete":

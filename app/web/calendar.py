@@ -113,7 +113,7 @@ def clock_move_page():
         else:
             return _clock_page("未知操作", 400)
     except Invalid as exc:
-        return _clock_page(exc.errors[0]["message"] if exc.errors else exc.message, 422)
+        return _clock_page(exc.message, 422)  # the use case's sentence says what and the allowed range
     except (DomainError, ClockError) as exc:
         return _clock_page(getattr(exc, "message", str(exc)), 403)
     now = runtime().now().astimezone(CST)

@@ -218,13 +218,13 @@ def next_step_text(done: completion.Completion) -> str:
     inst = done.instance
     county = county_names().get(inst.county or "", "")
     steps = []
-    for t in done.next_tasks:
-        if t["assignee"]:
-            holder = t["assignee"]
+    for task in done.next_tasks:
+        if task["assignee"]:
+            holder = task["assignee"]
         else:
-            where = county if t["role"] in COUNTY_SCOPED else ""
-            holder = _("{who}（待认领）").format(who=f"{where}{_(ROLE_NAMES.get(t['role'], t['role'] or ''))}")
-        steps.append(_("{step}，由 {holder} 办理").format(step=t["name"], holder=holder))
+            where = county if task["role"] in COUNTY_SCOPED else ""
+            holder = _("{who}（待认领）").format(who=f"{where}{_(ROLE_NAMES.get(task['role'], task['role'] or ''))}")
+        steps.append(_("{step}，由 {holder} 办理").format(step=task["name"], holder=holder))
     if steps:
         return _("下一步：") + "；".join(steps)
     state = recognition.outcome_of_instance(ro_uow(), inst.id) if inst.process_key == "recognition" else None

@@ -26,17 +26,18 @@ from processes.errors import Conflict, Invalid, NotFound
 from processes.forms.checks import FormContext, check_form
 from processes.forms.model import fields_of
 from processes.lookups import run_lookup
+from processes.messages import field_error, t
 from processes.models import ProcessDefinition, ProcessInstance, TaskIndex, User
 from processes.services.core import Actor, lock_instance, record, run_engine, save
 from processes.services.deploy import decision_ids, decision_refs, deploy_file, latest_decision_files
-from processes.services.users import forget_user, hash_password, password_errors
+from processes.services.users import county_errors, email_errors, forget_user, hash_password, password_errors
 from processes.tasks.complete import users_of_role
 from processes.vocabulary import OPEN_STATES, USER_ROLES, Role
 
 
 def _reason(reason: str | None) -> str:
     if not reason or not reason.strip():
-        raise Invalid("a reason is required", [{"field": "reason", "message": "请填写原因"}])
+        raise Invalid(t("请填写原因"), [field_error("reason", "reason_required", "请填写原因")], code="reason_required")
     return reason.strip()
 
 
@@ -49,19 +50,21 @@ def edit_variables(uow: UnitOfWork, actor: Actor, instance_id: int, changes: dic
     remove = list(remove or [])
     bad = [k for k in [*changes, *remove] if not isinstance(k, str) or not k.isidentifier() or k.startswith("_")]
     if bad:
-        raise Invalid("variable names must be identifiers", [{"field": k, "message": "不是合法的变量名"}
-                                                              for k in map(str, bad)])
+        raise Invalid(t("变量名不合法"), [field_error(k, "variable_name_invalid", "不是合法的变量名")
+                                          for k in map(str, bad)], code="variable_name_invalid")
     if not changes and not remove:
-        raise Invalid("nothing to change", [{"field": "changes", "message": "没有修改"}])
+        raise Invalid(t("没有要修改的变量"), [field_error("set", "nothing_to_change", "没有修改")],
+                      code="nothing_to_change")
     try:
         json.dumps(changes)
-    except (TypeError, ValueError) as exc:
-        raise Invalid("values must be JSON values", [{"field": "changes", "message": str(exc)}]) from None
+    except (TypeError, ValueError):
+        raise Invalid(t("变量的值应为 JSON 值"), [field_error("set", "value_not_json", "应为 JSON 值")],
+                      code="value_not_json") from None
     with uow:
         loaded = lock_instance(uow, instance_id)
         inst = loaded.instance
         if inst.state in ("completed", "terminated"):
-            raise Conflict(f"instance {instance_id} has ended ({inst.state}); its variables are history")
+            raise Conflict(t("实例 {id} 已结束，其变量不能再修改", id=instance_id), code="instance_ended")
         wf = loaded.wf
         live = wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR)
 
@@ -86,13 +89,13 @@ def skip_incident(uow: UnitOfWork, actor: Actor, instance_id: int, reason: str) 
         loaded = lock_instance(uow, instance_id)
         inst = loaded.instance
         if inst.state != "incident":
-            raise Conflict(f"instance {instance_id} has no incident")
+            raise Conflict(t("实例 {id} 没有出错的任务", id=instance_id), code="no_incident")
         failed = loaded.wf.get_tasks(state=TaskState.ERROR)
         if not failed:
-            raise Conflict("no failed task to skip")
+            raise Conflict(t("没有可跳过的出错任务"), code="no_failed_task")
         skipped = [t.task_spec.bpmn_id for t in failed]
-        for t in failed:
-            t.complete()
+        for task in failed:
+            task.complete()
         old = inst.incident
         inst.incident = None
         inst.state = "running"
@@ -111,7 +114,7 @@ def skip_incident(uow: UnitOfWork, actor: Actor, instance_id: int, reason: str) 
 def _get_user(uow: UnitOfWork, user_id: int) -> User:
     u = uow.s.get(User, user_id)
     if u is None:
-        raise NotFound(f"user {user_id} does not exist")
+        raise NotFound(t("用户 {id} 不存在", id=user_id), code="user_not_found")
     return u
 
 
@@ -125,13 +128,15 @@ def update_user(uow: UnitOfWork, actor: Actor, user_id: int, role: str | None = 
         new_county = (county or None) if county is not None else u.county
         errors = []
         if new_role not in USER_ROLES:
-            errors.append({"field": "role", "message": f"角色必须是 {', '.join(USER_ROLES)} 之一"})
+            errors.append(field_error("role", "role_invalid", "角色必须是 {roles} 之一", roles=", ".join(USER_ROLES)))
         if new_role == Role.COUNTY_OFFICER and not new_county:
-            errors.append({"field": "county", "message": "县级主管部门用户必须指定县（市、区）"})
+            errors.append(field_error("county", "county_required", "县级主管部门用户必须指定县（市、区）"))
+        errors.extend(county_errors(uow, new_county if county is not None else None))
+        errors.extend(email_errors(email))
         if u.id == actor.id and new_role != Role.ADMIN:
-            errors.append({"field": "role", "message": "不能取消自己的管理员角色"})
+            errors.append(field_error("role", "own_admin_role", "不能取消自己的管理员角色"))
         if errors:
-            raise Invalid("invalid user", errors)
+            raise Invalid(t("用户信息有误"), errors, code="user_invalid")
         before = {"role": u.role, "county": u.county, "display_name": u.display_name}
         changed_access = (new_role, new_county) != (u.role, u.county)
         u.role, u.county = new_role, new_county
@@ -154,7 +159,7 @@ def set_active(uow: UnitOfWork, actor: Actor, user_id: int, active: bool, reason
     with uow:
         u = _get_user(uow, user_id)
         if u.id == actor.id and not active:
-            raise Conflict("you cannot deactivate your own account")
+            raise Conflict(t("不能停用自己的账号"), code="own_account")
         if u.active == active:
             return u
         u.active = active
@@ -173,7 +178,7 @@ def reset_password(uow: UnitOfWork, actor: Actor, user_id: int, password: str) -
     require(actor, Permission.MANAGE_USERS)
     too_short = password_errors(uow, password)
     if too_short:
-        raise Invalid(too_short[0]["message"], too_short)
+        raise Invalid(t("密码太短"), too_short, code="password_too_short")
     with uow:
         u = _get_user(uow, user_id)
         u.password_hash = hash_password(password)
@@ -208,10 +213,11 @@ def save_draft(uow: UnitOfWork, actor: Actor, xml: str, key: str | None = None, 
                base_version: int | None = None) -> dict[str, Any]:
     require(actor, Permission.EDIT_DIAGRAMS)
     if not xml or not xml.strip():
-        raise Invalid("the diagram is empty", [{"field": "xml", "message": "图为空"}])
+        raise Invalid(t("流程图为空"), [field_error("xml", "diagram_empty", "图为空")], code="diagram_empty")
     key = key or process_key_of(xml)
     if not key or not _KEY.match(key):
-        raise Invalid("the diagram needs a process id", [{"field": "key", "message": "流程编号无效"}])
+        raise Invalid(t("流程图需要有效的流程编号"), [field_error("key", "process_key_invalid", "流程编号无效")],
+                      code="process_key_invalid")
     with uow:
         d = uow.s.scalars(select(DiagramDraft).where(DiagramDraft.key == key)).first()
         now = uow.runtime.now()
@@ -285,7 +291,7 @@ def deploy_draft(uow: UnitOfWork, actor: Actor, key: str) -> dict[str, Any]:
     require(actor, Permission.EDIT_DIAGRAMS)
     draft = get_draft(uow, key)
     if draft is None:
-        raise NotFound(f"no draft for '{key}'")
+        raise NotFound(t("流程 {key} 没有草稿", key=key), code="draft_not_found")
     results = deploy_file(uow, actor, draft["file_name"], draft["xml"])
     main = results[0]
     delete_draft(uow, actor, key)
@@ -304,13 +310,14 @@ def save_scenario(uow: UnitOfWork, actor: Actor, key: str, name: str, steps: dic
     require(actor, Permission.EDIT_DIAGRAMS)
     errors = []
     if not name or not name.strip():
-        errors.append({"field": "name", "message": "必填"})
+        errors.append(field_error("name", "missing", "必填"))
     if not isinstance(steps, dict) or not isinstance(steps.get("tasks", []), list):
-        errors.append({"field": "steps", "message": "应为 {start: {...}, tasks: [{element_id, data}]}"})
+        errors.append(field_error("steps", "steps_invalid", "应为 {shape}",
+                                  shape="{start: {...}, tasks: [{element_id, data}]}"))
     if not isinstance(expected, dict):
-        errors.append({"field": "expected", "message": "应为 {state, variables, active}"})
+        errors.append(field_error("expected", "expected_invalid", "应为 {shape}", shape="{state, variables, active}"))
     if errors:
-        raise Invalid("invalid scenario", errors)
+        raise Invalid(t("测试场景有误"), errors, code="scenario_invalid")
     with uow:
         s = uow.s.scalars(select(Scenario).where(Scenario.definition_key == key, Scenario.name == name.strip())
                           ).first()
@@ -502,16 +509,16 @@ def _plan(uow: UnitOfWork, inst: ProcessInstance, wf: Any, new_parsed: Any) -> t
         return plan, None
     live = wf.get_tasks(state=TaskState.READY | TaskState.WAITING)
     drafts = {r.task_id: r for r in uow.s.scalars(select(TaskIndex).where(TaskIndex.instance_id == inst.id))}
-    for t in live:
-        bid = getattr(t.task_spec, "bpmn_id", None)
+    for task in live:
+        bid = getattr(task.task_spec, "bpmn_id", None)
         if bid is None:
             continue
         plan.reset.append(bid)
-        if isinstance(getattr(t.task_spec, "event_definition", None), TimerEventDefinition) and \
-                t.state == TaskState.WAITING:
+        if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition) and \
+                task.state == TaskState.WAITING:
             plan.timers_restarted.append(bid)
-        row = drafts.get(str(t.id))
-        if t.state == TaskState.READY and row is not None and row.draft:
+        row = drafts.get(str(task.id))
+        if task.state == TaskState.READY and row is not None and row.draft:
             plan.data_lost.append(f"{bid}: {', '.join(sorted(row.draft))}")
     changed = list(top.changed) + [t for d in sp_diffs.values() if d for t in d.changed]
     plan.changed = sorted({getattr(t.task_spec, "bpmn_id", None) or t.task_spec.name for t in changed
@@ -527,9 +534,10 @@ def _target(uow: UnitOfWork, from_definition: ProcessDefinition, to_definition_i
         target = uow.s.scalars(select(ProcessDefinition).where(ProcessDefinition.key == from_definition.key)
                                .order_by(ProcessDefinition.version.desc()).limit(1)).first()
     if target is None or target.key != from_definition.key:
-        raise Invalid("choose a version of the same process", [{"field": "to", "message": "目标版本无效"}])
+        raise Invalid(t("请选择同一流程的其他版本"), [field_error("to", "target_invalid", "目标版本无效")],
+                      code="target_invalid")
     if target.id == from_definition.id:
-        raise Invalid("the instances are already on this version", [{"field": "to", "message": "已是该版本"}])
+        raise Invalid(t("实例已在该版本上"), [field_error("to", "same_version", "已是该版本")], code="same_version")
     return target
 
 
@@ -537,7 +545,7 @@ def preview_migration(uow: UnitOfWork, actor: Actor, instance_ids: list[int],
                       to_definition_id: int | None = None) -> dict[str, Any]:
     require(actor, Permission.EDIT_DIAGRAMS)
     if not instance_ids:
-        raise Invalid("choose instances", [{"field": "instances", "message": "请选择实例"}])
+        raise Invalid(t("请选择实例"), [field_error("instances", "missing", "请选择实例")], code="instances_missing")
     eng = uow.runtime.engine
     plans: list[dict[str, Any]] = []
     target_view: dict[str, Any] = {}
@@ -633,7 +641,7 @@ def run_scenarios(uow: UnitOfWork, actor: Actor, key: str, xml: str | None = Non
             d = uow.s.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
                               .order_by(ProcessDefinition.version.desc()).limit(1)).first()
             if d is None:
-                raise NotFound(f"no draft and no deployed version of '{key}'")
+                raise NotFound(t("流程 {key} 没有草稿，也没有已发布的版本", key=key), code="process_not_found")
             xml, file_name, source = d.sources[d.bpmn_file], d.bpmn_file, f"version {d.version}"
     sources = _with_dmn(uow, file_name, xml)
     results = [run_scenario(uow, actor, sources, s).as_dict() for s in list_scenarios(uow, key)

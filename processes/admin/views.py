@@ -172,7 +172,7 @@ def diagram_state(uow: UnitOfWork, user: User, instance_id: int) -> dict[str, An
     with uow:
         inst = uow.s.get(ProcessInstance, instance_id)
         if inst is None:
-            raise NotFound(f"process instance {instance_id} does not exist")
+            raise NotFound(t("流程实例 {id} 不存在", id=instance_id), code="instance_not_found")
         definition = uow.s.get(ProcessDefinition, inst.definition_id)
         assert definition is not None
         wf = load_for_reading(uow, inst)
@@ -351,7 +351,7 @@ def definition(uow: UnitOfWork, user: User, definition_id: int) -> dict[str, Any
     with uow:
         d = uow.s.get(ProcessDefinition, definition_id)
         if d is None:
-            raise NotFound(f"process definition {definition_id} does not exist")
+            raise NotFound(t("流程定义 {id} 不存在", id=definition_id), code="definition_not_found")
         return {"id": d.id, "key": d.key, "version": d.version, "name": d.name, "file": d.bpmn_file,
                 "xml": d.sources[d.bpmn_file], "sources": dict(d.sources), "deployed_by": d.deployed_by,
                 "deployed_at": d.deployed_at}

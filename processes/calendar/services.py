@@ -19,6 +19,7 @@ from processes.calendar.models import Deadline, HolidayYear
 from processes.clock import CST
 from processes.db import UnitOfWork
 from processes.errors import Invalid, NotFound
+from processes.messages import field_error, t
 from processes.models import ProcessInstance, TaskIndex
 from processes.services.core import Actor, lock_instance, record, save
 
@@ -117,7 +118,9 @@ def parse_or_invalid(text: str, source: str) -> wd.YearCalendar:
     try:
         return wd.parse_year_toml(text, source=source)
     except wd.CalendarFileError as exc:
-        raise Invalid(str(exc), [{"field": "file", "line": exc.line, "message": exc.message}]) from None
+        # the parser's text (Chinese, handlers/workdays.py) names the line and what is wrong
+        raise Invalid(str(exc), [{"field": "file", "code": "calendar_file_invalid", "line": exc.line,
+                                  "message": exc.message}], code="calendar_file_invalid") from None
 
 
 def load_year(uow: UnitOfWork, actor: Actor, text: str | bytes, source: str = "") -> LoadResult:
@@ -128,8 +131,9 @@ def load_year(uow: UnitOfWork, actor: Actor, text: str | bytes, source: str = ""
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise Invalid("the file must be UTF-8 text", [{"field": "file", "line": None,
-                                                          "message": "文件须为 UTF-8 编码"}]) from None
+            raise Invalid(t("文件须为 UTF-8 编码"),
+                          [field_error("file", "not_utf8", "文件须为 UTF-8 编码") | {"line": None}],
+                          code="not_utf8") from None
     source = source or "upload"
     cal = parse_or_invalid(text, source)
     previous = sync_calendar(uow, force=True).years.get(cal.year)
@@ -186,7 +190,7 @@ def year_toml(uow: UnitOfWork, year: int) -> str:
         if row is not None:
             return row.toml
     if year not in cal.years:
-        raise NotFound(f"no calendar is loaded for {year}")
+        raise NotFound(t("{year} 年没有加载工作日历", year=year), code="calendar_year_not_found")
     return wd.dump_year_toml(cal.years[year])
 
 

@@ -43,12 +43,23 @@ class Part:
     pages: int = 0
     start: int = 0
     pdf_path: Path | None = field(default=None, repr=False)
+    unreadable: bool = False  # the uploaded file is damaged: a blank page stands for it
 
     @property
     def heading(self) -> str:
         index = int(self.mkey[1:]) - 1
         numeral = CN_NUMERALS[index] if 0 <= index < len(CN_NUMERALS) else self.mkey
-        return f"（{numeral}）{self.name}"
+        return f"（{numeral}）{self.name}" + ("（文件已损坏，无法读取）" if self.unreadable else "")
+
+
+def _blank_page() -> PdfReader:
+    """One empty A4 page."""
+    writer = PdfWriter()
+    writer.add_blank_page(595.28, 841.89)
+    buf = io.BytesIO()
+    writer.write(buf)
+    buf.seek(0)
+    return PdfReader(buf)
 
 
 def image_to_pdf(source: Path, target: Path) -> None:
@@ -85,12 +96,19 @@ def build_dossier(parts: Sequence[Part], unit_name: str, target: Path, font_path
             if part.path is None:
                 continue
             pdf_path = part.path
-            if part.mime in ("image/jpeg", "image/png"):
-                pdf_path = Path(tmp) / f"{part.mkey}.pdf"
-                image_to_pdf(part.path, pdf_path)
-            # an open file, not a path: pypdf reads a path whole into memory, a file it seeks in
-            reader = PdfReader(files.enter_context(pdf_path.open("rb")))
-            part.pdf_path, part.pages = pdf_path, len(reader.pages)
+            try:
+                if part.mime in ("image/jpeg", "image/png"):
+                    pdf_path = Path(tmp) / f"{part.mkey}.pdf"
+                    image_to_pdf(part.path, pdf_path)
+                # an open file, not a path: pypdf reads a path whole into memory, a file it seeks in
+                reader = PdfReader(files.enter_context(pdf_path.open("rb")))
+                pages = len(reader.pages)
+            except Exception as exc:  # noqa: BLE001 - one damaged upload must not stop the whole dossier
+                log.warning("dossier: %s (%s) cannot be read, a blank page stands for it: %s", part.mkey,
+                            part.file_name, exc)
+                part.unreadable = True
+                reader, pages = _blank_page(), 1
+            part.pdf_path, part.pages = pdf_path, pages
             readers.append((part, reader))
         contents_pages, contents = 1, b""
         for _ in range(3):  # the contents page count decides every later page number

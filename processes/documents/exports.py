@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
@@ -25,6 +27,7 @@ from processes.db import UnitOfWork
 from processes.documents import labels
 from processes.documents.services import BUREAU, county_names, today
 from processes.errors import Forbidden, Invalid
+from processes.messages import field_error, t
 from processes.models import User
 from processes.recognition.models import Application, PlatformRegister, RecognitionRound
 from processes.services.core import Actor
@@ -51,25 +54,45 @@ class Download:
     download_name: str
 
 
+_SHEET_TITLE_BAD = re.compile(r"[\\/*?:\[\]]")  # Excel refuses these in a sheet name
+
+
+def _xlsx_text(text: str) -> str:
+    """A text as a worksheet cell can hold it: control characters (which XML 1.0 cannot carry, and
+    which a user may have pasted into a name) are dropped rather than failing the whole export."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def _csv_text(text: str) -> str:
+    """A text that a spreadsheet would run as a formula (=, +, -, @ first) is kept as text with a
+    leading apostrophe (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def to_file(table: Table, fmt: str) -> Download:
     """The table as .xlsx (bold, frozen header, widths to fit) or as UTF-8 CSV with a BOM (Excel)."""
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow(table.header)
-        writer.writerows(["" if v is None else v for v in row] for row in table.rows)
+        writer.writerows(["" if v is None else _csv_text(v) if isinstance(v, str) else v for v in row]
+                         for row in table.rows)
         return Download(("\ufeff" + buf.getvalue()).encode("utf-8"), CSV, f"{table.title}.csv")
     if fmt != "xlsx":
-        raise Invalid("导出格式应为 xlsx 或 csv", [{"field": "format", "message": "应为 xlsx 或 csv"}])
+        raise Invalid(t("导出格式应为 xlsx 或 csv"), [field_error("format", "format_invalid", "应为 xlsx 或 csv")],
+                      code="format_invalid")
 
     wb = Workbook()
     ws = wb.active
-    ws.title = table.title[:31]
-    ws.append(list(table.header))
+    ws.title = _SHEET_TITLE_BAD.sub("_", _xlsx_text(table.title))[:31] or "Sheet1"
+    ws.append([_xlsx_text(h) for h in table.header])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        ws.append(["" if v is None else v for v in row])
+        ws.append(["" if v is None else _xlsx_text(v) if isinstance(v, str) else v for v in row])
+        for cell in ws[ws.max_row]:
+            if cell.data_type == "f":  # a text such as "=HYPERLINK(…)" typed as a unit name stays text
+                cell.data_type = "s"
     ws.freeze_panes = "A2"
     for i, head in enumerate(table.header, start=1):
         longest = max([len(str(head))] + [len(str(r[i - 1])) for r in table.rows[:500] if r[i - 1] is not None])
@@ -101,7 +124,7 @@ def _scope(actor: Actor | User) -> str | None:
         return None
     if actor.role == "county_officer" and actor.county:
         return actor.county
-    raise Forbidden("只有市工业和信息化局和县级主管部门可以导出该名单")
+    raise Forbidden(t("只有市工业和信息化局和县级主管部门可以导出该名单"))
 
 
 def round_applications_table(uow: UnitOfWork, actor: Actor | User, year: int) -> Table:
@@ -179,7 +202,8 @@ def task_list_table(uow: UnitOfWork, user: User, which: str, filters: Mapping[st
     """The user's task list (我的待办, 待认领, 已办, 抄送我的), all pages, with the list page's filters
     (``process``, ``round``, ``county``, ``overdue``, ``sort``, ``q``: unit name, credit code or key)."""
     if which not in TASK_LIST_NAMES:
-        raise Invalid("没有这个待办列表", [{"field": "list", "message": "应为 mine、claimable、done、copied"}])
+        raise Invalid(t("没有这个待办列表"),
+                      [field_error("list", "list_invalid", "应为 mine、claimable、done、copied")], code="list_invalid")
     q = lists.query_from(filters or {})
     q.per_page = 100
     items: list[dict[str, Any]] = []
@@ -194,17 +218,17 @@ def task_list_table(uow: UnitOfWork, user: User, which: str, filters: Mapping[st
     with uow:
         names = county_names(uow)
     rows = []
-    for i, t in enumerate(items, start=1):
-        when = t.get("completed_at") if which == "done" else t.get("created_at")
+    for i, item in enumerate(items, start=1):
+        when = item.get("completed_at") if which == "done" else item.get("created_at")
         state = ""
         if which in ("mine", "claimable"):
-            state = "已超期" if t.get("overdue") else ""
+            state = "已超期" if item.get("overdue") else ""
         elif which == "done":
-            state = t.get("decision_text") or ""
-        rows.append([i, t.get("name") or "", t.get("unit_name") or "", t.get("business_key") or "",
-                     t.get("process_name") or "", labels.county_name(t.get("county"), names),
-                     t.get("assignee") or t.get("by") or "", labels.cn_datetime(when),
-                     labels.cn_datetime(t.get("due_at")), state])
+            state = item.get("decision_text") or ""
+        rows.append([i, item.get("name") or "", item.get("unit_name") or "", item.get("business_key") or "",
+                     item.get("process_name") or "", labels.county_name(item.get("county"), names),
+                     item.get("assignee") or item.get("by") or "", labels.cn_datetime(when),
+                     labels.cn_datetime(item.get("due_at")), state])
     when_label = "办理时间" if which == "done" else "创建时间"
     state_label = "办理结论" if which == "done" else "状态"
     return Table(TASK_LIST_NAMES[which], ["序号", "事项", "单位名称", "申报编号", "流程", "县（市、区）",

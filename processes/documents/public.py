@@ -22,6 +22,7 @@ from processes.documents.cache import cached, key_of
 from processes.documents.render import render_pdf, template_version
 from processes.documents.services import BUREAU, PDF, DocumentFile, county_names, documents_root, shared, today
 from processes.errors import NotFound
+from processes.messages import t
 from processes.recognition.models import Application, PlatformRegister, RecognitionRound
 from processes.services.core import Actor
 from processes.supervision.models import Revocation
@@ -55,7 +56,7 @@ def register_entry(uow: UnitOfWork, entry_id: int) -> dict[str, Any]:
     with uow:
         e = uow.s.get(PlatformRegister, entry_id)
         if e is None:
-            raise NotFound("名录中没有这条记录")
+            raise NotFound(t("名录中没有这条记录"), code="register_entry_not_found")
         return _entry_view(uow, e)
 
 
@@ -86,9 +87,9 @@ def certificate(uow: UnitOfWork, actor: Actor, entry_id: int) -> DocumentFile:
     with uow:
         e = uow.s.get(PlatformRegister, entry_id)
         if e is None or not _may_download(uow, actor, e):
-            raise NotFound("名录中没有这条记录")
+            raise NotFound(t("名录中没有这条记录"), code="register_entry_not_found")
         if not e.certificate_no or e.status == "revoked":
-            raise NotFound("该平台没有有效证书（称号已撤销或未颁发证书）")
+            raise NotFound(t("该平台没有有效证书（称号已撤销或未颁发证书）"), code="no_certificate")
         view = _entry_view(uow, e)
         url = register_url(uow, e.id)
         issued = e.valid_from
@@ -149,7 +150,7 @@ def publicity_notice(uow: UnitOfWork, start: str) -> dict[str, Any]:
     """Art. 13: the publicity notice of the platforms published on ``start`` (YYYY-MM-DD)."""
     found = next((n for n in publicity_notices(uow) if n["start"] == start), None)
     if found is None:
-        raise NotFound("没有这一天发布的公示")
+        raise NotFound(t("没有这一天发布的公示"), code="notice_not_found")
     return {**found, "title": f"关于{found['year']}年度{labels.TITLE}拟认定名单的公示", "issuer": labels.ISSUER,
             "measure": labels.MEASURE, "objection_url": f"{_base_url(uow)}/public/",
             "contact": str(uow.runtime.settings.extra.get("notice_contact", "") or "")}
@@ -160,7 +161,7 @@ def round_list(uow: UnitOfWork, year: int) -> dict[str, Any]:
     with uow:
         r = uow.s.scalars(select(RecognitionRound).where(RecognitionRound.year == year)).first()
         if r is None:
-            raise NotFound(f"没有 {year} 年度的认定批次")
+            raise NotFound(t("没有 {year} 年度的认定批次", year=year), code="round_not_found")
         names = county_names(uow)
         stmt = (select(Application, PlatformRegister)
                 .join(PlatformRegister, PlatformRegister.application_key == Application.business_key)
@@ -204,7 +205,7 @@ def revocation_notices(uow: UnitOfWork) -> list[dict[str, Any]]:
 def revocation_notice(uow: UnitOfWork, revocation_id: int) -> dict[str, Any]:
     found = next((n for n in revocation_notices(uow) if n["id"] == revocation_id), None)
     if found is None:
-        raise NotFound("没有这条撤销公告")
+        raise NotFound(t("没有这条撤销公告"), code="notice_not_found")
     return found
 
 

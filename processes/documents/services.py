@@ -27,6 +27,7 @@ from processes.documents.fonts import font_path
 from processes.documents.render import render_pdf, template_version
 from processes.engine.runtime import instance_variables
 from processes.errors import NotFound
+from processes.messages import t
 from processes.models import AuditEntry, ProcessInstance, User
 from processes.recognition.models import Application, Material
 from processes.recognition.services import panel_of
@@ -90,7 +91,7 @@ def _font(uow: UnitOfWork) -> str:
 def _application(uow: UnitOfWork, business_key: str) -> Application:
     app = uow.s.scalars(select(Application).where(Application.business_key == business_key)).first()
     if app is None:
-        raise NotFound(f"没有编号为 {business_key} 的申报")
+        raise NotFound(t("没有编号为 {key} 的申报", key=business_key), code="application_not_found")
     return app
 
 
@@ -133,7 +134,7 @@ def _snapshot(uow: UnitOfWork, actor: Actor, business_key: str) -> _Snapshot:
     app = _application(uow, business_key)
     data = _instance_data(uow, app)
     if not may_see(uow, actor, app):
-        raise NotFound(f"没有编号为 {business_key} 的申报")
+        raise NotFound(t("没有编号为 {key} 的申报", key=business_key), code="application_not_found")
     mats = uow.s.scalars(select(Material).where(Material.application_id == app.id).order_by(Material.mkey)).all()
     materials = [{"mkey": m.mkey, "file_name": m.file_name, "mime": m.mime, "sha256": m.sha256,
                   "key": m.storage_path,
@@ -188,11 +189,11 @@ def _generated(uow: UnitOfWork, snap: _Snapshot, mkey: str, fmt: str) -> Documen
 def application_document(uow: UnitOfWork, actor: Actor, business_key: str, mkey: str, fmt: str) -> DocumentFile:
     """附件1 推荐表 (m01, Art. 11) or 附件2 申请报告 (m02, Art. 12) as PDF or Word (.docx)."""
     if mkey not in DOCUMENT_NAMES or fmt not in ("pdf", "docx"):
-        raise NotFound("没有这个文档")
+        raise NotFound(t("没有这个文档"), code="document_not_found")
     with uow:
         snap = _snapshot(uow, actor, business_key)
     if not _available(snap, mkey):
-        raise NotFound(f"{DOCUMENT_NAMES[mkey]}在提交申报后生成")
+        raise NotFound(t("{name}在提交申报后生成", name=DOCUMENT_NAMES[mkey]), code="document_not_ready")
     return _generated(uow, snap, mkey, fmt)
 
 
@@ -212,7 +213,7 @@ def dossier(uow: UnitOfWork, actor: Actor, business_key: str) -> DocumentFile:
     with uow:
         snap = _snapshot(uow, actor, business_key)
     if not _available(snap, "dossier"):
-        raise NotFound("申报材料装订本在提交申报后生成")
+        raise NotFound(t("申报材料装订本在提交申报后生成"), code="document_not_ready")
     m01 = _generated(uow, snap, "m01", "pdf")
     m02 = _generated(uow, snap, "m02", "pdf")
     uploads = {m["mkey"]: m for m in snap.materials}

@@ -14,6 +14,7 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from processes.engine.service_task import HandlerServiceTask, HandlerServiceTaskParser
+from processes.messages import t
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 DMN_NS_PREFIX = "https://www.omg.org/spec/DMN/"
@@ -95,18 +96,19 @@ def parse_xml(text: str, filename: str) -> etree._Element:
             data = text
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise DiagramInvalid([DiagramError(f"XML is not well-formed: {exc.msg}", None, exc.lineno,
+        raise DiagramInvalid([DiagramError(t("XML 格式不正确：{why}", why=exc.msg), None, exc.lineno,
                                            filename)]) from exc
     except (ValueError, etree.LxmlError) as exc:
-        raise DiagramInvalid([DiagramError(f"not a readable XML file: {exc}", None, None, filename)]) from exc
+        raise DiagramInvalid([DiagramError(t("不是可读取的 XML 文件：{why}", why=str(exc)), None, None,
+                                           filename)]) from exc
     if root is None:
-        raise DiagramInvalid([DiagramError("the file is empty", None, None, filename)])
+        raise DiagramInvalid([DiagramError(t("文件为空"), None, None, filename)])
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         # a BPMN or DMN file never needs one; entities in it would be left unexpanded and break later
         raise DiagramInvalid([DiagramError(
-            "the file declares a DOCTYPE (a DTD or entities), which diagrams may not contain: remove the "
-            "<!DOCTYPE …> declaration and any &entity; references", None, 1, filename, fix="remove <!DOCTYPE …>")])
+            t("文件声明了 DOCTYPE（DTD 或实体），流程图中不允许：请删除 <!DOCTYPE …> 声明和所有 &entity; 引用"),
+            None, 1, filename, fix="remove <!DOCTYPE …>")])
     return root
 
 
@@ -123,7 +125,7 @@ _MISLEADING = re.compile(r"perhaps a form has the same ID", re.I)
 def _validation_error(exc: ValidationException, roots: dict[str, etree._Element]) -> DiagramError:
     msg = str(exc).split("\n")[0]
     if _MISLEADING.search(msg):
-        msg = "a sequence flow points at an element that does not exist (check sourceRef/targetRef)"
+        msg = t("有顺序流指向不存在的元素（请检查 sourceRef/targetRef）")
     line = exc.line_number if isinstance(exc.line_number, int) else None
     element_id = exc.id or None
     if line is None and element_id:
@@ -191,12 +193,12 @@ def _no_executable_process(roots: dict[str, etree._Element], bpmn_names: list[st
     for name in bpmn_names:
         for proc in roots[name].iter(f"{{{BPMN_NS}}}process"):
             errors.append(DiagramError(
-                f"process '{proc.get('name') or proc.get('id')}' is not executable "
-                f"(isExecutable=\"{proc.get('isExecutable', 'false')}\"): it documents a process but cannot "
-                "run; mark the process executable to deploy it", proc.get("id"), proc.sourceline, name,
+                t("流程“{name}”不可执行（isExecutable=\"{value}\"）：它只描述流程、不能运行；请把流程设为可执行后再部署",
+                  name=proc.get("name") or proc.get("id"), value=proc.get("isExecutable", "false")),
+                proc.get("id"), proc.sourceline, name,
                 fix='isExecutable="true"'))
     if not errors:
-        errors.append(DiagramError("the file holds no process (only a collaboration or choreography?)", None,
+        errors.append(DiagramError(t("文件中没有流程（只有协作图或编排图？）"), None,
                                    None, bpmn_names[0] if bpmn_names else None))
     return errors
 

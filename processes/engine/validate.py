@@ -26,6 +26,7 @@ from processes.engine.spec import (
     parse_definition,
     parse_xml,
 )
+from processes.messages import t
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 B = f"{{{BPMN_NS}}}"
@@ -116,13 +117,15 @@ def _normalise(root: etree._Element, filename: str, res: ValidationResult) -> bo
                 node.text = feel.group(1).strip()
                 changed = True
                 res.warnings.append(DiagramError(
-                    f"FEEL expression '{feel.group(0).strip()}' rewritten as Python '{node.text}'",
+                    t("FEEL 表达式 '{expr}' 已改写为 Python 表达式 '{python}'", expr=feel.group(0).strip(),
+                      python=node.text),
                     _owner_id(node), node.sourceline, filename, fix=node.text))
             if m:
                 node.text = juel_to_python(m.group(1).strip())
                 changed = True
                 res.warnings.append(DiagramError(
-                    f"JUEL expression '{m.group(0).strip()}' rewritten as Python '{node.text}'",
+                    t("JUEL 表达式 '{expr}' 已改写为 Python 表达式 '{python}'", expr=m.group(0).strip(),
+                      python=node.text),
                     _owner_id(node), node.sourceline, filename, fix=node.text))
     for tag in ("timeDuration", "timeDate", "timeCycle"):
         for node in root.iter(f"{B}{tag}"):
@@ -133,13 +136,14 @@ def _normalise(root: etree._Element, filename: str, res: ValidationResult) -> bo
                 node.text = text
                 changed = True
                 res.warnings.append(DiagramError(
-                    f"JUEL expression '{m.group(0).strip()}' rewritten as Python '{text}'",
+                    t("JUEL 表达式 '{expr}' 已改写为 Python 表达式 '{python}'", expr=m.group(0).strip(), python=text),
                     _owner_id(node), node.sourceline, filename, fix=text))
             if ISO_DURATION.match(text) or ISO_REPEAT.match(text) or ISO_DATE.match(text):
                 node.text = repr(text)
                 changed = True
                 res.warnings.append(DiagramError(
-                    f"bare ISO-8601 literal {text} in a timer quoted as the Python string {node.text}",
+                    t("定时器中未加引号的 ISO-8601 写法 {text} 已改为 Python 字符串 {python}", text=text,
+                      python=node.text),
                     _owner_id(node), node.sourceline, filename, fix=node.text))
     return changed
 
@@ -158,13 +162,14 @@ def _compile(source: str | None, mode: str, node: etree._Element, what: str, fil
         line = node.sourceline
         if problem.get("line") and mode == "exec":
             line = (node.sourceline or 0) + int(problem["line"]) - 1
-        col = f" (column {problem['column']})" if problem.get("column") else ""
+        col = t("（第 {n} 列）", n=problem["column"]) if problem.get("column") else ""
         hint = ""
         lang = node.get("language") or ""
         if lang and "python" not in lang.lower():
-            hint = f"; it is written in {lang}, but expressions here are Python"
-        res.errors.append(DiagramError(f"{what} does not compile: {problem['message']}{col}{hint}: "
-                                       f"{source.strip()[:80]!r}", element_id, line, filename))
+            hint = t("；它是用 {lang} 写的，但这里的表达式按 Python 执行", lang=lang)
+        res.errors.append(DiagramError(t("{what}无法编译：{problem}{column}{hint}：{source}", what=what,
+                                         problem=problem["message"], column=col, hint=hint,
+                                         source=repr(source.strip()[:80])), element_id, line, filename))
 
 
 def _check_bpmn(root: etree._Element, filename: str, res: ValidationResult, known_handlers: set[str],
@@ -178,67 +183,67 @@ def _check_bpmn(root: etree._Element, filename: str, res: ValidationResult, know
         nid = node.get("id")
         if nid in RESERVED_IDS:
             res.errors.append(DiagramError(
-                f"element id '{nid}' collides with an internal name of the engine; rename it", nid,
+                t("元素 id '{id}' 与引擎的内部名称冲突，请改名", id=nid), nid,
                 node.sourceline, filename))
         if local in UNSUPPORTED_FLOW_NODES:
-            res.errors.append(DiagramError(f"unsupported element bpmn:{local}", nid, node.sourceline,
+            res.errors.append(DiagramError(t("不支持的元素 bpmn:{element}", element=local), nid, node.sourceline,
                                            filename))
         if local == "serviceTask":
             topic = node.get(f"{C}topic")
             if not topic:
                 res.errors.append(DiagramError(
-                    "service task names no handler: set Implementation = External and Topic = a handler "
-                    f"name ({', '.join(sorted(known_handlers)) or 'none registered'})", nid,
+                    t("服务任务没有指定处理程序：请把“实现方式”设为 External，Topic 填处理程序名称（{names}）",
+                      names=", ".join(sorted(known_handlers)) or t("尚未注册")), nid,
                     node.sourceline, filename))
             elif topic not in known_handlers:
-                res.errors.append(DiagramError(f"unknown handler '{topic}'", nid, node.sourceline,
+                res.errors.append(DiagramError(t("未知的处理程序 '{topic}'", topic=topic), nid, node.sourceline,
                                                filename))
             for p in node.iter(f"{C}inputParameter"):
-                _compile(p.text, "eval", p, f"input parameter '{p.get('name')}'", filename, res)
+                _compile(p.text, "eval", p, t("输入参数 '{name}'", name=p.get("name")), filename, res)
         if local == "scriptTask":
             fmt = (node.get("scriptFormat") or "python").lower()
             script = node.find(f"{B}script")
             if "python" not in fmt and script is not None and (script.text or "").strip():
                 res.errors.append(DiagramError(
-                    f"script language '{node.get('scriptFormat')}' is not supported: scripts run as Python",
+                    t("不支持脚本语言 '{lang}'：脚本按 Python 执行", lang=node.get("scriptFormat")),
                     nid, node.sourceline, filename, fix='scriptFormat="python"'))
             elif script is not None:
-                _compile(script.text, "exec", script, "script", filename, res)
+                _compile(script.text, "exec", script, t("脚本"), filename, res)
         if local in ("conditionExpression", "completionCondition", "loopCardinality"):
-            _compile(node.text, "eval", node, local, filename, res)
+            _compile(node.text, "eval", node, t("表达式（{element}）", element=local), filename, res)
         if local in ("timeDuration", "timeDate", "timeCycle"):
-            _compile(node.text, "eval", node, f"timer expression ({local})", filename, res)
+            _compile(node.text, "eval", node, t("定时器表达式（{element}）", element=local), filename, res)
         if local == "multiInstanceLoopCharacteristics":
             coll = node.get(f"{C}collection")
             if coll:
-                _compile(coll, "eval", node, "multi-instance collection", filename, res)
+                _compile(coll, "eval", node, t("多实例集合"), filename, res)
         if local in ("userTask", "manualTask"):
             for prop in node.iter(f"{C}property"):
                 if prop.get("name") in ("assignee", "due", "candidates"):
-                    _compile(prop.get("value"), "eval", node, f"property '{prop.get('name')}'",
+                    _compile(prop.get("value"), "eval", node, t("属性 '{name}'", name=prop.get("name")),
                              filename, res)
             fields = [f.get("id") for f in node.iter(f"{C}formField")]
             dupes = {f for f in fields if fields.count(f) > 1}
             for d in sorted(x for x in dupes if x):
-                res.errors.append(DiagramError(f"form field '{d}' is defined twice", nid, node.sourceline,
+                res.errors.append(DiagramError(t("表单字段 '{id}' 定义了两次", id=d), nid, node.sourceline,
                                                filename))
             for f in node.iter(f"{C}formField"):
                 fid = f.get("id") or ""
                 if not fid.isidentifier() or fid.startswith("_"):
                     res.errors.append(DiagramError(
-                        f"form field id '{fid}' is not a usable variable name (letters, digits, _; not "
-                        "starting with _ or a digit)", nid, f.sourceline, filename))
+                        t("表单字段 id '{id}' 不能用作变量名（只能含字母、数字和 _，且不以 _ 或数字开头）", id=fid),
+                        nid, f.sourceline, filename))
                 elif fid in RESERVED_VARIABLES:
                     res.errors.append(DiagramError(
-                        f"form field '{fid}' collides with the variable '{fid}' the system sets on every "
-                        "instance; rename the field", nid, f.sourceline, filename))
+                        t("表单字段 '{id}' 与系统为每个实例设置的变量同名，请改名", id=fid),
+                        nid, f.sourceline, filename))
                 elif fid in helper_names:
                     res.errors.append(DiagramError(
-                        f"form field '{fid}' collides with the expression function '{fid}()'; rename the "
-                        "field", nid, f.sourceline, filename))
+                        t("表单字段 '{id}' 与表达式函数 '{id}()' 同名，请改名", id=fid),
+                        nid, f.sourceline, filename))
                 elif fid in mi_variables:
                     res.errors.append(DiagramError(
-                        f"form field '{fid}' collides with a multi-instance collection/element variable",
+                        t("表单字段 '{id}' 与多实例的集合或元素变量同名，请改名", id=fid),
                         nid, f.sourceline, filename))
 
 
@@ -268,7 +273,7 @@ def validate_sources(sources: dict[str, str], process_key: str | None = None) ->
                     text = etree.tostring(root, encoding="unicode")
                 _check_bpmn(root, name, res, known, helpers)
         except Exception as exc:  # noqa: BLE001 - a diagram from another tool must never crash the check
-            res.errors.append(DiagramError(f"the diagram could not be checked: {type(exc).__name__}: {exc}",
+            res.errors.append(DiagramError(t("无法检查该流程图：{error}", error=f"{type(exc).__name__}: {exc}"),
                                            None, None, name))
         normalised[name] = text
     res.sources = normalised
@@ -279,5 +284,5 @@ def validate_sources(sources: dict[str, str], process_key: str | None = None) ->
     except DiagramInvalid as exc:
         res.errors.extend(exc.errors)
     except Exception as exc:  # noqa: BLE001
-        res.errors.append(DiagramError(f"the engine cannot read this diagram: {type(exc).__name__}: {exc}"))
+        res.errors.append(DiagramError(t("引擎无法读取该流程图：{error}", error=f"{type(exc).__name__}: {exc}")))
     return res

@@ -18,6 +18,7 @@ from processes.access import may_see_county_row
 from processes.db import UnitOfWork
 from processes.engine.runtime import instance_variables
 from processes.errors import NotFound
+from processes.messages import t
 from processes.models import ProcessInstance, TaskIndex
 from processes.recognition.models import OPEN_STATUSES, Application, PlatformRegister
 from processes.services.core import Actor, definition_by_id, load_for_reading
@@ -40,11 +41,12 @@ def decision_outputs(uow: UnitOfWork, instance: ProcessInstance, data: dict[str,
             if dmn is None or id(dmn.decision_table) in seen:
                 continue
             seen.add(id(dmn.decision_table))
-            fake = SimpleNamespace(data={**data, **out}, workflow=SimpleNamespace(script_engine=script_engine),
-                                   task_spec=task_spec)
+            fake = SimpleNamespace(data={**data, **out}, task_spec=task_spec,
+                                   workflow=SimpleNamespace(script_engine=script_engine,
+                                                            spec=SimpleNamespace(file=definition.bpmn_file)))
             try:
                 result = dmn.result(fake)
-            except Exception:  # noqa: BLE001 - a half-filled draft lacks inputs: the defaults apply (precheck)
+            except Exception:  # noqa: BLE001 - an input not filled in yet: the caller's fallback applies
                 continue
             for key, value in result.items():
                 out[key] = {**out.get(key, {}), **value} if isinstance(value, dict) else value
@@ -75,10 +77,10 @@ def precheck(uow: UnitOfWork, actor: Actor, business_key: str, data: dict[str, A
     with uow:
         app = uow.s.scalars(select(Application).where(Application.business_key == business_key)).first()
         if app is None or not may_see_county_row(actor, app.county, app.applicant_id):
-            raise NotFound(f"没有编号为 {business_key} 的申报")
+            raise NotFound(t("没有编号为 {key} 的申报", key=business_key), code="application_not_found")
         inst = uow.s.get(ProcessInstance, app.instance_id)
         if inst is None:
-            raise NotFound(f"没有编号为 {business_key} 的申报")
+            raise NotFound(t("没有编号为 {key} 的申报", key=business_key), code="application_not_found")
         wf = load_for_reading(uow, inst)
         row = uow.s.scalars(select(TaskIndex).where(TaskIndex.business_key == business_key,
                                                     TaskIndex.element_id.in_(DRAFT_TASKS))).first()

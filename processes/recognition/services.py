@@ -32,6 +32,7 @@ from processes.clock import CST
 from processes.db import UnitOfWork
 from processes.errors import Conflict, Forbidden, Invalid, NotFound
 from processes.forms.checks import Materials, check_form
+from processes.messages import N_, field_error, t
 from processes.models import AuditEntry, DecisionFile, ProcessDefinition, ProcessInstance, TaskIndex, User
 from processes.recognition.models import (
     FINAL_STATUSES,
@@ -44,6 +45,7 @@ from processes.recognition.models import (
 )
 from processes.services.core import Actor, definition_by_id, lock_instance, record
 from processes.services.instances import correlate_message
+from processes.services.users import county_errors
 from processes.storage import NotStored
 from processes.tasks.forms import form_fields, spec_of
 from processes.vocabulary import Role
@@ -55,11 +57,21 @@ MIME_BY_MAGIC = ((b"%PDF-", "application/pdf", ".pdf"), (b"\xff\xd8\xff", "image
                  (b"\x89PNG\r\n\x1a\n", "image/png", ".png"))
 MAX_IMAGE_PIXELS = 40_000_000  # a scanned A4 page at 600 dpi is ~35 MP; beyond that: a decompression bomb
 STATUS_NAMES = {
-    "draft": "填报中", "at_county": "县级推荐中", "under_review": "市局审核中", "supplement": "补正中",
-    "onsite_check": "现场核实中", "expert_panel": "专家评审中", "publicity": "公示中", "objection": "异议核查中",
-    "ineligible": "不符合申报条件", "declined": "县级不予推荐", "rejected": "审核未通过",
-    "objection_upheld": "异议成立，不予认定", "withdrawn": "已撤回", "granted": "已认定", "terminated": "已终止",
+    "draft": N_("填报中"), "at_county": N_("县级推荐中"), "under_review": N_("市局审核中"),
+    "supplement": N_("补正中"), "onsite_check": N_("现场核实中"), "expert_panel": N_("专家评审中"),
+    "publicity": N_("公示中"), "objection": N_("异议核查中"), "ineligible": N_("不符合申报条件"),
+    "declined": N_("县级不予推荐"), "rejected": N_("审核未通过"), "objection_upheld": N_("异议成立，不予认定"),
+    "withdrawn": N_("已撤回"), "granted": N_("已认定"), "terminated": N_("已终止"),
 }
+
+
+def _status(status: str) -> str:
+    """The name of an application's status in the reader's language."""
+    return t(STATUS_NAMES[status]) if status in STATUS_NAMES else status
+
+
+def _no_application(business_key: str) -> NotFound:
+    return NotFound(t("没有编号为 {key} 的申报", key=business_key), code="application_not_found")
 
 
 # -- rounds (Art. 15) -----------------------------------------------------------------------------
@@ -118,17 +130,21 @@ def open_round(uow: UnitOfWork, actor: Actor, year: int, submission_deadline: da
         deadline = date.fromisoformat(str(submission_deadline)[:10])
         start = date.fromisoformat(str(opens_on)[:10]) if opens_on else date(int(year), 1, 1)
     except ValueError:
-        raise Invalid("日期格式应为 YYYY-MM-DD", [{"field": "submission_deadline", "message": "应为日期"}]) from None
+        raise Invalid(t("日期格式应为 YYYY-MM-DD"), [field_error("submission_deadline", "date_parsing", "应为日期")],
+                      code="date_invalid") from None
     if deadline.year != int(year) or deadline < start:
-        raise Invalid("截止日期应在本年度内且不早于开始日期",
-                      [{"field": "submission_deadline", "message": "截止日期应在本年度内且不早于开始日期"}])
+        raise Invalid(t("截止日期应在本年度内且不早于开始日期"),
+                      [field_error("submission_deadline", "deadline_invalid", "截止日期应在本年度内且不早于开始日期")],
+                      code="deadline_invalid")
     with uow:
         try:
             applies = round_measure(start, deadline, measure, known_measures(uow))
         except ValueError as exc:
-            raise Invalid(str(exc), [{"field": "measure", "message": str(exc)}]) from None
+            # the handler's text (Chinese) names what the measure lacks (Art. 23)
+            raise Invalid(str(exc), [{"field": "measure", "code": "measure_required", "message": str(exc)}],
+                          code="measure_required") from None
         if uow.s.scalars(select(RecognitionRound).where(RecognitionRound.year == int(year))).first():
-            raise Conflict(f"{year} 年度申报批次已存在（第十五条：每年认定一次）")
+            raise Conflict(t("{year} 年度申报批次已存在（第十五条：每年认定一次）", year=year), code="round_exists")
         r = RecognitionRound(year=int(year), name=name or f"{year}年度聊城市中小企业公共服务示范平台认定",
                              opens_on=start, submission_deadline=deadline, status="open",
                              created_by=actor.username, created_at=uow.runtime.now(),
@@ -153,7 +169,7 @@ def list_rounds(uow: UnitOfWork) -> list[dict[str, Any]]:
 def _application(uow: UnitOfWork, business_key: str) -> Application:
     app = uow.s.scalars(select(Application).where(Application.business_key == business_key)).first()
     if app is None:
-        raise NotFound(f"没有编号为 {business_key} 的申报")
+        raise _no_application(business_key)
     return app
 
 
@@ -216,7 +232,7 @@ def get_application(uow: UnitOfWork, actor: Actor, business_key: str) -> dict[st
     with uow:
         app = _application(uow, business_key)
         if not _may_view(actor, app) and not _may_see_materials(uow, actor, app):
-            raise NotFound(f"没有编号为 {business_key} 的申报")
+            raise _no_application(business_key)
         return application_view(uow, app)
 
 
@@ -255,11 +271,12 @@ def save_draft(uow: UnitOfWork, actor: Actor, business_key: str, data: dict[str,
     with uow:
         app = _application(uow, business_key)
         if not is_applicant_of(actor, app.applicant_id):
-            raise Forbidden("只有申报单位本身可以保存草稿")
+            raise Forbidden(t("只有申报单位本身可以保存草稿"), code="not_the_applicant")
         row = uow.s.scalars(select(TaskIndex).where(TaskIndex.business_key == business_key,
                                                     TaskIndex.element_id.in_(DRAFT_TASKS))).first()
         if row is None:
-            raise Conflict(f"申报当前状态为“{STATUS_NAMES.get(app.status, app.status)}”，没有可保存草稿的表单")
+            raise Conflict(t("申报当前状态为“{status}”，没有可保存草稿的表单", status=_status(app.status)),
+                           code="no_draft_form")
         inst = uow.s.get(ProcessInstance, row.instance_id)
         definition = uow.s.get(ProcessDefinition, inst.definition_id) if inst else None
         assert definition is not None
@@ -267,7 +284,7 @@ def save_draft(uow: UnitOfWork, actor: Actor, business_key: str, data: dict[str,
         # a supplement takes over the application's fields (form_from): they may be edited there too
         values, errors = check_form(form_fields(spec_of(parsed, row.element_id), parsed), dict(data), partial=True)
         if errors:
-            raise Invalid("草稿中有填写错误", errors)
+            raise Invalid(t("草稿中有填写错误"), errors, code="draft_invalid")
         row.draft = {**(row.draft or {}), **values}
         record(uow, actor, "task.draft_saved", row.instance_id, row.task_id, row.element_id,
                data={"fields": sorted(values)})
@@ -280,15 +297,15 @@ def withdraw_application(uow: UnitOfWork, actor: Actor, business_key: str, reaso
     with uow:
         app = _application(uow, business_key)
         if not is_applicant_of(actor, app.applicant_id):
-            raise Forbidden("只有申报单位本身可以撤回申报")
+            raise Forbidden(t("只有申报单位本身可以撤回申报"), code="not_the_applicant")
         if app.status not in WITHDRAW_STATUSES:
-            raise Conflict(f"申报当前状态为“{STATUS_NAMES.get(app.status, app.status)}”，县级主管部门已办理，"
-                           "不能再撤回")
+            raise Conflict(t("申报当前状态为“{status}”，县级主管部门已办理，不能再撤回", status=_status(app.status)),
+                           code="too_late_to_withdraw")
         try:
             correlate_message(uow, actor, "withdraw", business_key,
                               {"reason": reason or "", "at": uow.runtime.now().isoformat()})
         except NotFound:
-            raise Conflict("县级主管部门已办理，不能再撤回") from None
+            raise Conflict(t("县级主管部门已办理，不能再撤回"), code="too_late_to_withdraw") from None
         return application_view(uow, app)
 
 
@@ -297,12 +314,14 @@ def _checked_upload(uow: UnitOfWork, content: bytes, field: str = "file") -> tup
     really one: a PDF that opens with at least one page, an image that decodes within the pixel limit."""
     limit = int(uow.runtime.settings.upload_max_mb)
     if not content:
-        raise Invalid("文件为空", [{"field": field, "message": "文件为空"}])
+        raise Invalid(t("文件为空"), [field_error(field, "file_empty", "文件为空")], code="file_empty")
     if len(content) > limit * 1024 * 1024:
-        raise Invalid(f"文件超过 {limit} MB 的上限", [{"field": field, "message": f"不得超过 {limit} MB"}])
+        raise Invalid(t("文件超过 {limit} MB 的上限", limit=limit),
+                      [field_error(field, "file_too_large", "不得超过 {limit} MB", limit=limit)], code="file_too_large")
     kind = _sniff(content, field)
     if kind is None:
-        raise Invalid("只接受 PDF、JPEG、PNG 文件", [{"field": field, "message": "只接受 PDF、JPEG、PNG"}])
+        raise Invalid(t("只接受 PDF、JPEG、PNG 文件"), [field_error(field, "file_type", "只接受 PDF、JPEG、PNG")],
+                      code="file_type")
     return kind[0], kind[1], hashlib.sha256(content).hexdigest()
 
 
@@ -326,7 +345,7 @@ def file_objection(uow: UnitOfWork, business_key: str, name: str, contact: str, 
     Never refused within the period: several objections may arrive, also while an earlier one is
     being investigated. Each is stored and investigated in turn; the workflow is woken when it is
     waiting (otherwise it takes the objection up after the current investigation)."""
-    errors = [{"field": f, "message": "必填"} for f, v in (("name", name), ("contact", contact), ("reasons", reasons))
+    errors = [field_error(f, "missing", "必填") for f, v in (("name", name), ("contact", contact), ("reasons", reasons))
               if not isinstance(v, str) or not v.strip()]
     if isinstance(reasons, str) and reasons.strip() and len("".join(reasons.split())) < OBJECTION_MIN_REASONS:
         # friction without a CAPTCHA: a reason someone can investigate, not a word
@@ -342,18 +361,19 @@ def file_objection(uow: UnitOfWork, business_key: str, name: str, contact: str, 
             stored = {"file_name": clean_file_name(attachment[0], f"attachment{ext}"), "mime": mime,
                       "size": len(attachment[1]), "sha256": digest, "ext": ext}
     if errors:
-        raise Invalid("请填写异议人姓名、联系方式和异议理由" if any(e["field"] != "attachment" for e in errors)
-                      else "附件不符合要求", errors)
+        if any(e["field"] != "attachment" for e in errors):
+            raise Invalid(t("请填写异议人姓名、联系方式和异议理由"), errors, code="objection_incomplete")
+        raise Invalid(t("附件不符合要求"), errors, code="attachment_invalid")
     with uow:
         app = _application(uow, business_key)
         # the instance is locked first, so an objection and a decision on another one never cross
         lock_instance(uow, app.instance_id)
         now = uow.runtime.now()
         if app.publicity_end is None or app.publicity_start is None:
-            raise Conflict("该申报尚未进入公示期，不受理异议")
+            raise Conflict(t("该申报尚未进入公示期，不受理异议"), code="not_in_publicity")
         period = publicity_period_text(app.publicity_start, app.publicity_end)
         if now > app.publicity_end or app.status not in PUBLICITY_STATUSES:
-            raise Conflict(f"公示期已结束（公示期 {period}），异议不再受理")
+            raise Conflict(t("公示期已结束（公示期 {period}），异议不再受理", period=period), code="publicity_over")
         if stored is not None and attachment is not None:
             # the object store (processes/storage.py): every web host serves it
             uow.runtime.storage().put(f"uploads/{business_key}/objections/{stored['sha256']}{stored.pop('ext')}",
@@ -461,26 +481,19 @@ def upload_material(uow: UnitOfWork, actor: Actor, business_key: str, mkey: str,
     """Art. 12: the applicant uploads material ``mkey`` (m03…m13) as PDF, JPEG or PNG; a new upload
     replaces the previous file of that key."""
     if mkey not in MATERIALS:
-        raise Invalid(f"没有材料 {mkey}（应为 m01…m13）", [{"field": "mkey", "message": "应为 m01…m13"}])
+        raise Invalid(t("没有材料 {mkey}（应为 m01…m13）", mkey=mkey),
+                      [field_error("mkey", "mkey_invalid", "应为 m01…m13")], code="mkey_invalid")
     if mkey in SYSTEM_MATERIALS:
-        raise Invalid(f"{mkey} {MATERIALS[mkey]}由系统根据表单生成，无需上传",
-                      [{"field": "mkey", "message": "系统生成"}])
-    limit = int(uow.runtime.settings.upload_max_mb)
-    if not content:
-        raise Invalid("文件为空", [{"field": "file", "message": "文件为空"}])
-    if len(content) > limit * 1024 * 1024:
-        raise Invalid(f"文件超过 {limit} MB 的上限", [{"field": "file", "message": f"不得超过 {limit} MB"}])
-    kind = _sniff(content)
-    if kind is None:
-        raise Invalid("只接受 PDF、JPEG、PNG 文件", [{"field": "file", "message": "只接受 PDF、JPEG、PNG"}])
-    mime, ext = kind
-    digest = hashlib.sha256(content).hexdigest()
+        raise Invalid(t("{mkey} {name}由系统根据表单生成，无需上传", mkey=mkey, name=MATERIALS[mkey]),
+                      [field_error("mkey", "system_material", "系统生成")], code="system_material")
+    mime, ext, digest = _checked_upload(uow, content)
     with uow:
         app = _application(uow, business_key)
         if not is_applicant_of(actor, app.applicant_id):
-            raise Forbidden("只有申报单位本身可以上传材料")
+            raise Forbidden(t("只有申报单位本身可以上传材料"), code="not_the_applicant")
         if app.status not in UPLOAD_STATUSES:
-            raise Conflict(f"申报当前状态为“{STATUS_NAMES.get(app.status, app.status)}”，不能上传材料")
+            raise Conflict(t("申报当前状态为“{status}”，不能上传材料", status=_status(app.status)),
+                           code="upload_closed")
         key = f"uploads/{business_key}/{mkey}-{digest[:16]}{ext}"  # in the object store (processes/storage.py)
         uow.runtime.storage().put(key, content, mime)
         row = uow.s.scalars(select(Material).where(Material.application_id == app.id, Material.mkey == mkey)).first()
@@ -532,6 +545,26 @@ def list_register(uow: UnitOfWork, status: str | None = None, credit_code: str |
         return [r for r in rows if status is None or r["status"] == status]
 
 
+REGISTER_FIRST_DAY, REGISTER_LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def _register_date(value: str | None, field: str, errors: list[dict[str, Any]]) -> date | None:
+    """A date of a register entry typed by an administrator: YYYY-MM-DD within 2000–2099 (a typo such as
+    9999 would otherwise overflow the ban's computation or sit in the register for ever)."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        errors.append(field_error(field, "date_parsing", "日期应为 YYYY-MM-DD"))
+        return None
+    if not REGISTER_FIRST_DAY <= day <= REGISTER_LAST_DAY:
+        errors.append(field_error(field, "date_out_of_range", "应在 {low} 至 {high} 之间",
+                                  low=REGISTER_FIRST_DAY.isoformat(), high=REGISTER_LAST_DAY.isoformat()))
+        return None
+    return day
+
+
 def add_register_entry(uow: UnitOfWork, actor: Actor, unit_name: str, credit_code: str, county: str | None,
                        status: str, valid_from: str | None = None, valid_to: str | None = None,
                        certificate_no: str | None = None, revoked_on: str | None = None,
@@ -541,20 +574,20 @@ def add_register_entry(uow: UnitOfWork, actor: Actor, unit_name: str, credit_cod
     errors = []
     code_error = validate_credit_code(credit_code)
     if code_error:
-        errors.append({"field": "credit_code", "message": code_error})
+        errors.append({"field": "credit_code", "code": "credit_code_invalid", "message": code_error})
     if status not in REGISTER_STATUSES:
-        errors.append({"field": "status", "message": f"应为 {', '.join(REGISTER_STATUSES)} 之一"})
+        errors.append(field_error("status", "status_invalid", "应为 {values} 之一",
+                                  values=", ".join(REGISTER_STATUSES)))
     if not unit_name:
-        errors.append({"field": "unit_name", "message": "必填"})
-    try:
-        vf = date.fromisoformat(valid_from) if valid_from else None
-        vt = date.fromisoformat(valid_to) if valid_to else None
-        ban = ban_until_of(revoked_on) if revoked_on else None  # Art. 21: 3 years from revocation
-    except ValueError:
-        errors.append({"field": "valid_from", "message": "日期应为 YYYY-MM-DD"})
-        vf = vt = ban = None
+        errors.append(field_error("unit_name", "missing", "必填"))
+    vf, vt, revoked = (_register_date(value, field, errors) for field, value in
+                       (("valid_from", valid_from), ("valid_to", valid_to), ("revoked_on", revoked_on)))
+    if vf and vt and vt < vf:
+        errors.append(field_error("valid_to", "date_order", "有效期止不能早于有效期起"))
+    errors.extend(county_errors(uow, county))
+    ban = ban_until_of(revoked.isoformat()) if revoked else None  # Art. 21: 3 years from revocation
     if errors:
-        raise Invalid("名录信息有误", errors)
+        raise Invalid(t("名录信息有误"), errors, code="register_entry_invalid")
     with uow:
         now = uow.runtime.now()
         r = PlatformRegister(unit_name=unit_name, credit_code=credit_code, county=county, status=status,
@@ -573,7 +606,7 @@ def objection_attachment(uow: UnitOfWork, actor: Actor, business_key: str, sha25
     evidence may hold personal data, Art. 22)."""
     require(actor, Permission.READ_OBJECTION_FILES)
     if not sha256.isalnum() or len(sha256) != 64:
-        raise NotFound("没有这个附件")
+        raise NotFound(t("没有这个附件"), code="attachment_not_found")
     with uow:
         app = _application(uow, business_key)
         attachments: list[Any] = [o.attachment for o in uow.s.scalars(
@@ -590,7 +623,7 @@ def objection_attachment(uow: UnitOfWork, actor: Actor, business_key: str, sha25
                 except NotStored:
                     break
                 return found, att.get("mime", "application/octet-stream"), att.get("file_name", found.name)
-    raise NotFound("没有这个附件")
+    raise NotFound(t("没有这个附件"), code="attachment_not_found")
 
 
 def material_file(uow: UnitOfWork, actor: Actor, business_key: str, mkey: str) -> tuple[IO[bytes], str, str]:
@@ -601,11 +634,11 @@ def material_file(uow: UnitOfWork, actor: Actor, business_key: str, mkey: str) -
         app = uow.s.scalars(select(Application).where(Application.business_key == business_key)).first()
         if app is None or mkey not in MATERIALS or mkey in SYSTEM_MATERIALS or \
                 not _may_see_materials(uow, actor, app):
-            raise NotFound("没有这份材料")
+            raise NotFound(t("没有这份材料"), code="material_not_found")
         row = uow.s.scalars(select(Material).where(Material.application_id == app.id, Material.mkey == mkey)).first()
         if row is None:
-            raise NotFound("没有这份材料")
+            raise NotFound(t("没有这份材料"), code="material_not_found")
         try:
             return uow.runtime.storage().open(row.storage_path), row.mime, row.file_name
         except NotStored:
-            raise NotFound("没有这份材料") from None
+            raise NotFound(t("没有这份材料"), code="material_not_found") from None

@@ -20,12 +20,17 @@ from sqlalchemy import select
 from processes.clock import CST, ClockError, MovableClock
 from processes.db import UnitOfWork
 from processes.errors import Forbidden, Invalid
+from processes.messages import field_error, t
 from processes.models import ClockState
 from processes.reminders import run_reminders
 from processes.services.core import Actor, record
 from processes.services.timers import due_count, fire_due, next_due
 
 _last_sync = [0.0]
+
+
+def _not_movable() -> str:
+    return t("只有启用演示时钟时才能调整时钟（生产环境从不启用）")
 SYNC_INTERVAL_S = 1.0
 MAX_YEARS_AWAY = 20  # the demo clock stays within this many years of the real date
 
@@ -60,7 +65,7 @@ def _store(uow: UnitOfWork, actor: Actor, target: datetime, frozen: bool, audit:
     processes continuing one move)."""
     clock = uow.runtime.clock
     if not isinstance(clock, MovableClock):
-        raise Forbidden("the clock can only be moved when the demo clock is enabled (never in production)")
+        raise Forbidden(_not_movable(), code="clock_not_movable")
     with uow:
         real = datetime.now(UTC)
         row = uow.s.scalars(select(ClockState).where(ClockState.id == 1)).first()
@@ -114,19 +119,25 @@ def move_progress(uow: UnitOfWork) -> Move:
     return Move(clock.now(), target, due_count(uow, target), fired, False)
 
 
+def _bounds() -> tuple[datetime, datetime]:
+    real = datetime.now(UTC)
+    return real - relativedelta(years=MAX_YEARS_AWAY), real + relativedelta(years=MAX_YEARS_AWAY)
+
+
+def _out_of_range(field: str) -> Invalid:
+    low, high = (f"{b.astimezone(CST):%Y-%m-%d}" for b in _bounds())
+    return Invalid(t("演示时钟只能设在真实日期前后 {years} 年以内（{low} 至 {high}）", years=MAX_YEARS_AWAY,
+                     low=low, high=high),
+                   [field_error(field, "clock_out_of_range", "应在 {low} 至 {high} 之间", low=low, high=high)],
+                   code="clock_out_of_range")
+
+
 def check_target(target: datetime, field: str = "now") -> None:
     """A demo-clock move stays within MAX_YEARS_AWAY years of the real date (farther, dates overflow
     and every timer of the next decades would fire): refused before anything moves or commits."""
-    real = datetime.now(UTC)
-    try:
-        low, high = real - relativedelta(years=MAX_YEARS_AWAY), real + relativedelta(years=MAX_YEARS_AWAY)
-    except (OverflowError, ValueError):  # pragma: no cover - the real date is not near year 1 or 9999
-        return
+    low, high = _bounds()
     if not low <= target <= high:
-        raise Invalid(f"the demo clock moves at most {MAX_YEARS_AWAY} years from the real date",
-                      [{"field": field, "code": "clock_out_of_range",
-                        "message": f"应在 {low.astimezone(CST):%Y-%m-%d} 至 {high.astimezone(CST):%Y-%m-%d} 之间"
-                                   f"（真实日期前后 {MAX_YEARS_AWAY} 年以内）"}])
+        raise _out_of_range(field)
 
 
 def request_move(uow: UnitOfWork, actor: Actor, target: datetime, frozen: bool | None = None,
@@ -142,12 +153,12 @@ def request_move(uow: UnitOfWork, actor: Actor, target: datetime, frozen: bool |
     happened and new work is dated by the new clock. Production refuses both (SystemClock).
     """
     if actor.role not in ("admin", "system"):
-        raise Forbidden("only an administrator may move the clock")
+        raise Forbidden(t("只有系统管理员可以调整时钟"))
     if target.tzinfo is None:
-        raise ClockError("give the time with a time zone, e.g. 2026-10-09T16:00:00+08:00")
+        raise ClockError(t("请给出带时区的时间，如 2026-10-09T16:00:00+08:00"))
     clock = uow.runtime.clock
     if not isinstance(clock, MovableClock):
-        raise Forbidden("the clock can only be moved when the demo clock is enabled (never in production)")
+        raise Forbidden(_not_movable(), code="clock_not_movable")
     keep_frozen = clock.state[0] is not None if frozen is None else frozen
     target = target.astimezone(UTC)
     check_target(target, field)
@@ -216,11 +227,15 @@ def parse_duration(text: str) -> relativedelta:
     from 29 Feb 2028 is 28 Feb 2031). A leading ``-`` moves back (demo/test only)."""
     m = _DURATION.match(text.strip().upper())
     if m is None:
-        raise Invalid("give a duration such as P5D, PT2H, P1M or P3Y (ISO 8601)",
-                      [{"field": "advance", "message": "应为 ISO-8601 时长，如 P5D、PT2H、P1M、P3Y"}])
+        raise Invalid(t("时长应为 ISO 8601 格式，如 P5D、PT2H、P1M、P3Y"),
+                      [field_error("advance", "duration_invalid", "应为 ISO-8601 时长，如 P5D、PT2H、P1M、P3Y")],
+                      code="duration_invalid")
     neg, y, mo, w, d, h, mi, sec = m.groups()
-    rd = relativedelta(years=int(y or 0), months=int(mo or 0), weeks=int(w or 0), days=int(d or 0),
-                       hours=int(h or 0), minutes=int(mi or 0), seconds=float(sec or 0))
+    try:
+        rd = relativedelta(years=int(y or 0), months=int(mo or 0), weeks=int(w or 0), days=int(d or 0),
+                           hours=int(h or 0), minutes=int(mi or 0), seconds=float(sec or 0))
+    except (OverflowError, ValueError):
+        raise _out_of_range("advance") from None
     return -rd if neg else rd
 
 
@@ -233,9 +248,7 @@ def shift(at: datetime, delta: timedelta | relativedelta | str) -> datetime:
             return at + delta
         return (at.astimezone(CST) + delta).astimezone(UTC)
     except (OverflowError, ValueError):  # beyond year 9999 (or before year 1)
-        raise Invalid(f"the demo clock moves at most {MAX_YEARS_AWAY} years from the real date",
-                      [{"field": "advance", "code": "clock_out_of_range",
-                        "message": f"时长过大（真实日期前后 {MAX_YEARS_AWAY} 年以内）"}]) from None
+        raise _out_of_range("advance") from None
 
 
 def advance_clock(uow: UnitOfWork, actor: Actor, delta: timedelta | relativedelta | str) -> datetime:

@@ -133,7 +133,7 @@ def lock_instance(uow: UnitOfWork, instance_id: int) -> Loaded:
     stmt = st.INSTANCE_BY_ID_FOR_UPDATE if uow.is_postgres else st.INSTANCE_BY_ID
     instance = uow.s.scalars(stmt, {"id": instance_id}).first()
     if instance is None:
-        raise NotFound(f"process instance {instance_id} does not exist")
+        raise NotFound(t("流程实例 {id} 不存在", id=instance_id), code="instance_not_found")
     return Loaded(uow, instance, definition_by_id(uow, instance.definition_id))
 
 
@@ -176,7 +176,7 @@ def definition_by_id(uow: UnitOfWork, definition_id: int) -> ProcessDefinition:
     if found is None:
         found = uow.s.get(ProcessDefinition, definition_id)
         if found is None:
-            raise NotFound(f"process definition {definition_id} does not exist")
+            raise NotFound(t("流程定义 {id} 不存在", id=definition_id), code="definition_not_found")
         uow.s.expunge(found)
         cache[definition_id] = found
     return found
@@ -261,7 +261,7 @@ def save(loaded: Loaded, incident: dict[str, Any] | None = None) -> None:
     res = uow.s.connection().execute(st.SAVE_INSTANCE, {**values, "b_id": inst.id,
                                                         "b_version": loaded.expected_version})
     if res.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(f"instance {inst.id} was changed by someone else; reload and try again")
+        raise Conflict(t("该业务已被他人修改，请刷新后重试"), code="instance_changed")
     for k, v in values.items():
         setattr(inst, k, v)
     loaded.expected_version += 1

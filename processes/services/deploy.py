@@ -14,6 +14,7 @@ from processes.db import UnitOfWork
 from processes.engine.spec import DiagramError, content_hash, is_dmn, parse_xml
 from processes.engine.validate import validate_sources
 from processes.errors import Forbidden, Invalid
+from processes.messages import t
 from processes.models import DecisionFile, ProcessDefinition
 from processes.services.core import Actor, record
 
@@ -51,7 +52,8 @@ def measure_of(root: etree._Element, filename: str) -> dict[str, Any] | None:
     try:
         return measure_from(props).as_dict()
     except ValueError as exc:
-        raise Invalid(f"{filename}: {exc}", [{"element_id": None, "line": None, "message": str(exc)}]) from None
+        raise Invalid(t("{file}：{problem}", file=filename, problem=str(exc)),
+                      [_problem("measure_invalid", str(exc))], code="measure_invalid") from None
 
 
 def latest_decision_files(uow: UnitOfWork) -> dict[str, DecisionFile]:
@@ -61,12 +63,18 @@ def latest_decision_files(uow: UnitOfWork) -> dict[str, DecisionFile]:
     return latest
 
 
+def _problem(code: str, message: str) -> dict[str, Any]:
+    """A problem of a file that belongs to no element (the shape of the diagram's problems)."""
+    return {"element_id": None, "line": None, "code": code, "message": message}
+
+
 def _invalid(errors: list[DiagramError], filename: str) -> Invalid:
-    errs = [e.as_dict() | {"file": e.file or filename} for e in errors]
+    errs = [e.as_dict() | {"file": e.file or filename, "code": "diagram_error"} for e in errors]
     first = errs[0]
-    where = f" (element {first['element_id']})" if first.get("element_id") else ""
-    line = f" line {first['line']}" if first.get("line") else ""
-    return Invalid(f"{filename}{line}{where}: {first['message']}", errs)
+    where = t("（元素 {element}）", element=first["element_id"]) if first.get("element_id") else ""
+    line = t(" 第 {line} 行", line=first["line"]) if first.get("line") else ""
+    return Invalid(t("{file}{line}{where}：{problem}", file=filename, line=line, where=where, problem=first["message"]),
+                   errs, code="diagram_invalid")
 
 
 def _deploy_bpmn(uow: UnitOfWork, actor: Actor, filename: str, text: str,
@@ -110,8 +118,8 @@ def _deploy_dmn(uow: UnitOfWork, actor: Actor, filename: str, text: str) -> list
     root = parse_xml(text, filename)
     ids = decision_ids(root)
     if not ids:
-        raise Invalid(f"{filename}: the DMN file defines no decision", [{"element_id": None, "line": None,
-                                                                         "message": "no decision"}])
+        raise Invalid(t("{file}：决策表文件中没有决策", file=filename),
+                      [_problem("no_decision", t("没有决策"))], code="no_decision")
     digest = content_hash({filename: text})
     latest = latest_decision_files(uow).get(filename)
     results: list[DeployResult] = []
@@ -140,17 +148,17 @@ def _deploy_dmn(uow: UnitOfWork, actor: Actor, filename: str, text: str) -> list
 def deploy_file(uow: UnitOfWork, actor: Actor, filename: str, content: str | bytes) -> list[DeployResult]:
     """Deploy one .bpmn or .dmn file. Invalid → ``Invalid`` with [{element_id, line, message}]."""
     if actor.role not in DEPLOYER_ROLES:
-        raise Forbidden("only process owners and administrators may deploy diagrams")
+        raise Forbidden(t("只有流程管理员和系统管理员可以发布流程图"))
     name = Path(filename or "").name
     if not name.lower().endswith((".bpmn", ".dmn", ".bpmn20.xml", ".xml")):
-        raise Invalid("only .bpmn and .dmn files can be deployed",
-                      [{"element_id": None, "line": None, "message": f"unsupported file type: {name or '?'}"}])
+        raise Invalid(t("只能发布 .bpmn 和 .dmn 文件"),
+                      [_problem("file_type", t("不支持的文件类型：{name}", name=name or "?"))], code="file_type")
     if isinstance(content, bytes):
         try:
             content = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise Invalid(f"{name} is not UTF-8 text", [{"element_id": None, "line": None,
-                                                          "message": str(exc)}]) from exc
+            raise Invalid(t("{name} 不是 UTF-8 编码的文本", name=name),
+                          [_problem("not_utf8", str(exc))], code="not_utf8") from exc
     with uow:
         try:
             root = parse_xml(content, name)

@@ -17,7 +17,7 @@ from processes.access import may_start, may_view_instance
 from processes.db import UnitOfWork
 from processes.engine.spec import DiagramInvalid, parse_xml
 from processes.errors import Conflict, Forbidden, Invalid, NotFound
-from processes.messages import t
+from processes.messages import field_error, t
 from processes.models import ProcessDefinition, ProcessInstance, User
 from processes.services.core import (
     START_RULES,
@@ -41,7 +41,7 @@ def _user(uow: UnitOfWork, actor: Actor) -> User:
     """The acting user as the access rules see it. The actor was authenticated (and found active)
     at the start of this request, so no second query is made."""
     if actor.id is None:
-        raise Forbidden("this action needs a logged-in user")
+        raise Forbidden(t("请先登录"), code="login_required")
     return User(id=actor.id, username=actor.username, role=actor.role, county=actor.county, active=True)
 
 
@@ -49,7 +49,7 @@ def latest_definition(uow: UnitOfWork, key: str) -> ProcessDefinition:
     d = uow.s.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
                       .order_by(ProcessDefinition.version.desc()).limit(1)).first()
     if d is None:
-        raise NotFound(f"no process is deployed with key '{key}'")
+        raise NotFound(t("没有已发布的流程 {key}", key=key), code="process_not_found")
     return d
 
 
@@ -59,8 +59,9 @@ def starter_roles(definition: ProcessDefinition) -> list[str] | None:
     try:
         root = parse_xml(text, definition.bpmn_file)  # the hardened parser: no DTD, no entities, no network
     except DiagramInvalid as exc:  # stored before deploys refused it (a DTD): refuse, never a 500
-        raise Conflict(f"version {definition.version} of '{definition.key}' cannot be read ({exc}); deploy a "
-                       "corrected diagram", code="definition_unreadable") from None
+        raise Conflict(t("流程“{key}”第 {version} 版的图无法读取（{why}），请部署更正后的流程图",
+                         key=definition.key, version=definition.version, why=str(exc)),
+                       code="definition_unreadable") from None
     for proc in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}process"):
         if proc.get("id") == definition.key:
             groups = proc.get(f"{{{CAMUNDA_NS}}}candidateStarterGroups")
@@ -72,9 +73,9 @@ def starter_roles(definition: ProcessDefinition) -> list[str] | None:
 def start_instance(uow: UnitOfWork, actor: Actor, process_key: str, business_key: str | None = None,
                    variables: Mapping[str, Any] | None = None) -> ProcessInstance:
     if business_key is not None and not BUSINESS_KEY.fullmatch(business_key):
-        raise Invalid("invalid business key", [{
-            "field": "business_key", "code": "business_key_format",
-            "message": "应以字母或数字开头，只含字母、数字、. _ -，至多 64 个字符"}])
+        raise Invalid(t("业务编号格式不正确"), [field_error(
+            "business_key", "business_key_format", "应以字母或数字开头，只含字母、数字、. _ -，至多 64 个字符")],
+            code="business_key_format")
     with uow:
         rt = uow.runtime
         definition = latest_definition(uow, process_key)
@@ -86,12 +87,10 @@ def start_instance(uow: UnitOfWork, actor: Actor, process_key: str, business_key
         variables = dict(variables or {})
         bad = [k for k in variables if not isinstance(k, str) or not k.isidentifier() or k.startswith("_")]
         if bad:
-            raise Invalid("variable names must be identifiers", [{"field": k, "message": "不是合法的变量名"}
-                                                                  for k in map(str, bad)])
-        if business_key and uow.s.scalar(select(ProcessInstance.id).where(
-                ProcessInstance.business_key == business_key).limit(1)) is not None:
-            raise Conflict(f"an instance with business key '{business_key}' exists already",
-                           code="business_key_taken")
+            raise Invalid(t("变量名不合法"), [field_error(k, "variable_name_invalid", "不是合法的变量名")
+                                              for k in map(str, bad)], code="variable_name_invalid")
+        if business_key and _business_key_taken(uow, business_key):
+            raise Conflict(t("业务编号 {key} 已被使用", key=business_key), code="business_key_taken")
         start_rule = START_RULES.get(definition.key)
         if start_rule is not None:
             start_rule(uow, actor, variables)
@@ -106,7 +105,9 @@ def start_instance(uow: UnitOfWork, actor: Actor, process_key: str, business_key
             uow.s.add(inst)
             uow.s.flush()
             if not inst.business_key:
-                inst.business_key = business_key_for(process_key, inst.id, now)
+                key = business_key_for(process_key, inst.id, now)
+                # a key given by hand may look like a generated one: the generated key then gets a suffix
+                inst.business_key = key if not _business_key_taken(uow, key) else f"{key}-{inst.id}"
             loaded = Loaded(uow, inst, definition)
             loaded.wf = rt.engine.new(parsed, loaded.script_engine)
             data = {**variables, "initiator": actor.username, "initiator_county": actor.county,
@@ -124,9 +125,13 @@ def start_instance(uow: UnitOfWork, actor: Actor, process_key: str, business_key
                        data=incident)
             uow.commit()
         except IntegrityError:  # the same business key started at the same moment (an area table's key)
-            raise Conflict(f"an instance with business key '{inst.business_key}' exists already",
-                           code="business_key_taken") from None
+            raise Conflict(t("业务编号 {key} 已被使用", key=inst.business_key), code="business_key_taken") from None
         return inst
+
+
+def _business_key_taken(uow: UnitOfWork, business_key: str) -> bool:
+    return uow.s.scalar(select(ProcessInstance.id).where(ProcessInstance.business_key == business_key)
+                        .limit(1)) is not None
 
 
 def correlate_message(uow: UnitOfWork, actor: Actor, name: str, business_key: str,
@@ -153,7 +158,8 @@ def correlate_message(uow: UnitOfWork, actor: Actor, name: str, business_key: st
             record(uow, actor, "message.correlated", iid, data={"name": name, "payload": payload})
             uow.commit()
             return loaded.instance
-        raise NotFound(f"no instance with business key '{business_key}' is waiting for message '{name}'")
+        raise NotFound(t("没有业务编号为 {key} 且正在等待消息 {name} 的实例", key=business_key, name=name),
+                   code="no_instance_waiting")
 
 
 def _waiting_messages(loaded: Loaded) -> list[str]:
@@ -162,27 +168,27 @@ def _waiting_messages(loaded: Loaded) -> list[str]:
 
 def _set_state(uow: UnitOfWork, actor: Actor, instance_id: int, action: str, reason: str) -> ProcessInstance:
     if actor.role != "admin":
-        raise Forbidden("only an administrator may suspend, resume, terminate or retry instances")
+        raise Forbidden(t("只有系统管理员可以挂起、恢复、终止或重试实例"))
     if not reason or not reason.strip():
-        raise Invalid("a reason is required", [{"field": "reason", "message": "请填写原因"}])
+        raise Invalid(t("请填写原因"), [field_error("reason", "reason_required", "请填写原因")], code="reason_required")
     with uow:
         loaded = lock_instance(uow, instance_id)
         inst = loaded.instance
         if action == "suspend":
             if inst.state not in OPEN_STATES:
-                raise Conflict(f"instance {instance_id} is {inst.state}; only open instances can be suspended")
+                raise Conflict(t("实例 {id} 已结束，只能挂起进行中的实例", id=instance_id), code="instance_ended")
             inst.suspended_from = inst.state
             inst.state = "suspended"
         elif action == "resume":
             if inst.state != "suspended":
-                raise Conflict(f"instance {instance_id} is not suspended")
+                raise Conflict(t("实例 {id} 未挂起", id=instance_id), code="not_suspended")
             inst.state = inst.suspended_from or "running"
             inst.suspended_from = None
             if inst.state != "incident":
                 inst.state = "running"
         elif action == "terminate":
             if inst.state in ("completed", "terminated"):
-                raise Conflict(f"instance {instance_id} has already ended ({inst.state})")
+                raise Conflict(t("实例 {id} 已结束", id=instance_id), code="instance_ended")
             loaded.wf.cancel()
             inst.state = "terminated"
         save(loaded, inst.incident if inst.state == "incident" else None)
@@ -206,15 +212,15 @@ def terminate_instance(uow: UnitOfWork, actor: Actor, instance_id: int, reason: 
 def retry_incident(uow: UnitOfWork, actor: Actor, instance_id: int, reason: str = "retry") -> ProcessInstance:
     """Run the failed task again (after the handler or data was fixed)."""
     if actor.role != "admin":
-        raise Forbidden("only an administrator may retry an incident")
+        raise Forbidden(t("只有系统管理员可以重试出错的任务"))
     with uow:
         loaded = lock_instance(uow, instance_id)
         inst = loaded.instance
         if inst.state != "incident":
-            raise Conflict(f"instance {instance_id} has no incident")
+            raise Conflict(t("实例 {id} 没有出错的任务", id=instance_id), code="no_incident")
         failed = loaded.wf.get_tasks(state=TaskState.ERROR)
         if not failed:
-            raise Conflict("no failed task to retry")
+            raise Conflict(t("没有可重试的出错任务"), code="no_failed_task")
         for failed_task in failed:
             loaded.wf.reset_from_task_id(failed_task.id)
         old = inst.incident

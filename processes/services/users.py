@@ -11,13 +11,15 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from processes import statements as st
+from processes.access import Permission, require
 from processes.db import UnitOfWork
-from processes.errors import Conflict, Forbidden, Invalid, Unauthorized
-from processes.messages import field_error
+from processes.errors import Conflict, Invalid, Unauthorized
+from processes.messages import field_error, t
 from processes.models import ROLES, User
 from processes.services.core import Actor, record
 from processes.settings import SettingsError
@@ -40,11 +42,11 @@ def authenticate(uow: UnitOfWork, username: str, password: str) -> User:
         try:
             _hasher.verify(user.password_hash if user else _DUMMY, password or "")
         except (VerificationError, InvalidHashError):
-            raise Unauthorized("wrong user name or password") from None
+            raise Unauthorized(t("用户名或密码错误"), code="wrong_credentials") from None
         if user is None:
-            raise Unauthorized("wrong user name or password")
+            raise Unauthorized(t("用户名或密码错误"), code="wrong_credentials")
         if not user.active:
-            raise Unauthorized("this account is deactivated")
+            raise Unauthorized(t("该账号已停用"), code="account_deactivated")
         return user
 
 
@@ -84,21 +86,21 @@ def counties(config_dir: str | Path) -> list[dict[str, str]]:
 
 def create_user(uow: UnitOfWork, actor: Actor, username: str, password: str, role: str,
                 county: str | None = None, display_name: str = "") -> User:
-    if actor.role not in ("admin", "system"):
-        raise Forbidden("only an administrator may create users")
+    require(actor, Permission.MANAGE_USERS)
     errors = []
     if not username or not username.replace("-", "").replace("_", "").isalnum():
-        errors.append({"field": "username", "message": "用户名只能包含字母、数字、- 和 _"})
+        errors.append(field_error("username", "username_invalid", "用户名只能包含字母、数字、- 和 _"))
     if role not in ROLES:
-        errors.append({"field": "role", "message": f"角色必须是 {', '.join(ROLES)} 之一"})
+        errors.append(field_error("role", "role_invalid", "角色必须是 {roles} 之一", roles=", ".join(ROLES)))
     if role == "county_officer" and not county:
-        errors.append({"field": "county", "message": "县级主管部门用户必须指定县（市、区）"})
+        errors.append(field_error("county", "county_required", "县级主管部门用户必须指定县（市、区）"))
+    errors.extend(county_errors(uow, county))
     errors.extend(password_errors(uow, password))
     if errors:
-        raise Invalid("invalid user", errors)
+        raise Invalid(t("用户信息有误"), errors, code="user_invalid")
     with uow:
         if uow.s.scalars(select(User).where(User.username == username)).first():
-            raise Conflict(f"user '{username}' already exists")
+            raise Conflict(t("用户 {name} 已存在", name=username), code="user_exists")
         user = User(username=username, password_hash=hash_password(password), role=role, county=county,
                     display_name=display_name or username, active=True, auth_version=1,
                     created_at=uow.runtime.now())
@@ -107,6 +109,25 @@ def create_user(uow: UnitOfWork, actor: Actor, username: str, password: str, rol
         record(uow, actor, "user.created", data={"username": username, "role": role, "county": county})
         uow.commit()
         return user
+
+
+def county_errors(uow: UnitOfWork, county: str | None, field: str = "county") -> list[dict[str, Any]]:
+    """A county given for a user is one of the configured counties (config/counties.toml)."""
+    if county and county not in {c["code"] for c in counties(uow.runtime.settings.config_dir)}:
+        return [field_error(field, "county_unknown", "没有这个县（市、区）：{county}", county=county)]
+    return []
+
+
+def email_errors(email: str | None, field: str = "email") -> list[dict[str, Any]]:
+    """An e-mail address typed by an administrator: empty (none) or a well-formed address (the
+    notification mail goes there); whether the mailbox exists is not checked."""
+    if not email or not email.strip():
+        return []
+    try:
+        validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        return [field_error(field, "email_invalid", "不是有效的电子邮箱地址")]
+    return []
 
 
 def password_errors(uow: UnitOfWork, password: str | None, field: str = "password") -> list[dict[str, Any]]:

@@ -18,12 +18,15 @@ from sqlalchemy import select
 from processes.access import Permission, allowed, may_act_in_county
 from processes.db import UnitOfWork
 from processes.errors import Forbidden, Invalid
+from processes.messages import N_, field_error, t
 from processes.recognition.models import PlatformRegister
 from processes.services.core import SYSTEM, Actor, Loaded, lock_instance, record, save
 from processes.supervision.models import OPEN_REPORT_STATUSES, Inspection, QuarterlyReport, Revocation
 from processes.vocabulary import OPEN_STATES, InstanceState
 
 INSPECTION_KINDS = ("county", "spot_check")
+_SCHEDULER = N_("监督管理定时任务")
+_INSPECTION_ROUTE = N_("“发起检查”（POST /api/v1/supervision/inspections）")
 
 
 def _iso_day(value: Any) -> date:
@@ -33,8 +36,8 @@ def _iso_day(value: Any) -> date:
 def _require(data: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
     missing = [k for k in keys if data.get(k) in (None, "")]
     if missing:
-        raise Invalid(f"start this process through {where}: missing {', '.join(missing)}",
-                      [{"field": k, "message": "必填"} for k in missing])
+        raise Invalid(t("请通过{where}发起该流程：缺少 {fields}", where=t(where), fields="、".join(missing)),
+                      [field_error(k, "missing", "必填") for k in missing], code="start_variables_missing")
 
 
 # -- start rules ------------------------------------------------------------------------------------
@@ -42,34 +45,36 @@ def _require(data: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
 def check_report_start(uow: UnitOfWork, actor: Actor, variables: dict[str, Any]) -> None:
     """Art. 19: a quarterly report is started by the scheduler for one platform and quarter."""
     _require(variables, ("register_id", "credit_code", "year", "quarter", "report_due", "aggregate_due"),
-             "the supervision scheduler job")
+             _SCHEDULER)
 
 
 def check_aggregate_start(uow: UnitOfWork, actor: Actor, variables: dict[str, Any]) -> None:
     """Art. 19: a county aggregate is started by the scheduler for one county and quarter."""
-    _require(variables, ("county", "year", "quarter", "aggregate_due"), "the supervision scheduler job")
+    _require(variables, ("county", "year", "quarter", "aggregate_due"), _SCHEDULER)
 
 
 def check_inspection_start(uow: UnitOfWork, actor: Actor, variables: dict[str, Any]) -> None:
     """Art. 20 (county inspection) and Art. 21 (the bureau's spot check) of a recognised platform."""
-    _require(variables, ("register_id",), "POST /api/v1/supervision/inspections")
+    _require(variables, ("register_id",), _INSPECTION_ROUTE)
     try:
-        entry = uow.s.get(PlatformRegister, int(variables["register_id"]))
-    except (TypeError, ValueError):
-        entry = None
+        register_id = int(variables["register_id"])
+    except (TypeError, ValueError, OverflowError):
+        register_id = 0
+    entry = uow.s.get(PlatformRegister, register_id) if 1 <= register_id < 2**31 else None
     if entry is None or entry.status != "recognised":
-        raise Invalid("only a recognised platform can be inspected",
-                      [{"field": "register_id", "message": "该平台不在认定有效期内"}])
+        raise Invalid(t("只能检查在认定有效期内的示范平台"),
+                      [field_error("register_id", "not_recognised", "该平台不在认定有效期内")], code="not_recognised")
     kind = variables.get("kind")
     if kind not in INSPECTION_KINDS:
-        raise Invalid("kind must be 'county' or 'spot_check'", [{"field": "kind", "message": "检查类型无效"}])
+        raise Invalid(t("检查类型应为 county 或 spot_check"), [field_error("kind", "kind_invalid", "检查类型无效")],
+                      code="kind_invalid")
     if kind == "spot_check" and not allowed(actor, Permission.START_SPOT_CHECK):
-        raise Forbidden("spot checks (Art. 21) are started by the municipal bureau")
+        raise Forbidden(t("抽查（第二十一条）由市工业和信息化局发起"))
     if not allowed(actor, Permission.START_INSPECTION) or not may_act_in_county(actor, entry.county):
-        raise Forbidden("a county inspects only its own platforms")
+        raise Forbidden(t("县级主管部门只能检查本县（市、区）的示范平台"))
     if variables.get("county") != entry.county or variables.get("credit_code") != entry.credit_code:
-        raise Invalid("the platform's data do not match the register",
-                      [{"field": "register_id", "message": "与登记信息不一致"}])
+        raise Invalid(t("平台信息与名录登记不一致"),
+                      [field_error("register_id", "register_mismatch", "与登记信息不一致")], code="register_mismatch")
 
 
 # -- the reviewer's decision ------------------------------------------------------------------------

@@ -34,7 +34,8 @@ from processes.access import (
 )
 from processes.calendar.functions import sync_calendar
 from processes.db import UnitOfWork
-from processes.errors import DomainError, Invalid, NotFound
+from processes.errors import Conflict, DomainError, Invalid, NotFound
+from processes.messages import field_error, t
 from processes.models import ProcessDefinition, ProcessInstance, User
 from processes.notifications.services import notify
 from processes.recognition.models import Application, PlatformRegister, RecognitionRound
@@ -109,7 +110,7 @@ def link_platform_user(uow: UnitOfWork, actor: Actor, credit_code: str, username
     with uow:
         user = uow.s.scalars(select(User).where(User.username == username)).first()
         if user is None:
-            raise NotFound(f"no user '{username}'")
+            raise NotFound(t("用户 {name} 不存在", name=username), code="user_not_found")
         row = uow.s.scalars(select(PlatformAccount).where(PlatformAccount.credit_code == credit_code)).first()
         if row is None:
             uow.s.add(PlatformAccount(credit_code=credit_code, user_id=user.id))
@@ -307,10 +308,10 @@ def chase_report(uow: UnitOfWork, actor: Actor, report_id: int, message: str = "
     with uow:
         r = uow.s.get(QuarterlyReport, report_id)
         if r is None or not may_see_county_row(actor, r.county, r.platform_user_id):
-            raise NotFound(f"report {report_id} does not exist or is not visible to you")
+            raise NotFound(t("季度报告 {id} 不存在或您无权查看", id=report_id), code="report_not_found")
         require(actor, Permission.CHASE_REPORTS)
         if r.status not in OPEN_REPORT_STATUSES:
-            raise Invalid("this report is not waiting for the platform", [{"field": "status", "message": r.status}])
+            raise Conflict(t("该报告不在等待平台报送的状态，无需催报"), code="report_not_open")
         if r.platform_user_id is not None:
             _notify(uow, [r.platform_user_id], "urged", f"催报：{sv.quarter_key(r.year, r.quarter)} 季度工作报告",
                     message or f"请尽快报送 {sv.quarter_key(r.year, r.quarter)} 季度工作报告（应于 "
@@ -327,7 +328,7 @@ def chase_report(uow: UnitOfWork, actor: Actor, report_id: int, message: str = "
 def _entry(uow: UnitOfWork, register_id: int) -> PlatformRegister:
     e = uow.s.get(PlatformRegister, register_id)
     if e is None:
-        raise NotFound(f"register entry {register_id} does not exist")
+        raise NotFound(t("名录中没有记录 {id}", id=register_id), code="register_entry_not_found")
     return e
 
 
@@ -336,11 +337,12 @@ def start_inspection(uow: UnitOfWork, actor: Actor, register_id: int) -> Process
     with uow:
         e = _entry(uow, register_id)
         if not may_act_in_county(actor, e.county):
-            raise NotFound(f"register entry {register_id} does not exist")
+            raise NotFound(t("名录中没有记录 {id}", id=register_id), code="register_entry_not_found")
         require(actor, Permission.START_INSPECTION)
         if e.status != "recognised":
-            raise Invalid(f"{e.unit_name} is not a recognised platform ({e.status})",
-                          [{"field": "register_id", "message": "该平台不在认定有效期内"}])
+            raise Invalid(t("{name} 不在认定有效期内", name=e.unit_name),
+                          [field_error("register_id", "not_recognised", "该平台不在认定有效期内")],
+                          code="not_recognised")
         variables = {"register_id": e.id, "credit_code": e.credit_code, "unit_name": e.unit_name,
                      "county": e.county, "kind": "county", "round_id": None, "verify_reasons": ""}
     return start_instance(uow, actor, "inspection", None, variables)
@@ -351,30 +353,31 @@ def start_spot_check(uow: UnitOfWork, actor: Actor, n: int, seed: str | None = N
     the picks are stored and audited, so the draw can be re-done by anyone."""
     require(actor, Permission.START_SPOT_CHECK)
     if not isinstance(n, int) or n < 1:
-        raise Invalid("n must be a positive integer", [{"field": "n", "message": "抽查数量至少为 1"}])
+        raise Invalid(t("抽查数量至少为 1"), [field_error("n", "too_small", "抽查数量至少为 1")], code="n_invalid")
     seed = str(seed) if seed else secrets.token_hex(8)
-    with uow:
-        entries = {e.credit_code: e for e in uow.s.scalars(select(PlatformRegister).where(
-            PlatformRegister.status == "recognised"))}
-        if not entries:
-            raise Invalid("no recognised platform to check", [{"field": "n", "message": "没有可抽查的示范平台"}])
-        picks = sv.draw_spot_check(list(entries), n, seed)
-        rnd = SpotCheckRound(n=n, seed=seed, candidates=len(entries), picks=picks, started_by=actor.username,
-                             started_at=uow.runtime.now())
-        uow.s.add(rnd)
-        uow.s.flush()
-        record(uow, actor, "spot_check.started", data={"round_id": rnd.id, "n": n, "seed": seed,
-                                                       "candidates": sorted(entries), "picks": picks})
-        uow.commit()
-        todo = [(entries[c].id, c, entries[c].unit_name, entries[c].county) for c in picks]
-        round_id = rnd.id
     keys = []
-    for register_id, code, name, county in todo:
-        bk = f"SC-{round_id}-{code}"
-        start_instance(uow, actor, "inspection", bk, {
-            "register_id": register_id, "credit_code": code, "unit_name": name, "county": county,
-            "kind": "spot_check", "round_id": round_id, "verify_reasons": ""})
-        keys.append(bk)
+    with uow:  # one transaction: the round, its audit entry and every inspection it starts, or nothing
+        with uow.holding_commits():
+            entries = {e.credit_code: e for e in uow.s.scalars(select(PlatformRegister).where(
+                PlatformRegister.status == "recognised"))}
+            if not entries:
+                raise Conflict(t("没有可抽查的示范平台"), code="nothing_to_check")
+            picks = sv.draw_spot_check(list(entries), n, seed)
+            rnd = SpotCheckRound(n=n, seed=seed, candidates=len(entries), picks=picks,
+                                 started_by=actor.username, started_at=uow.runtime.now())
+            uow.s.add(rnd)
+            uow.s.flush()
+            record(uow, actor, "spot_check.started", data={"round_id": rnd.id, "n": n, "seed": seed,
+                                                           "candidates": sorted(entries), "picks": picks})
+            round_id = rnd.id
+            for code in picks:
+                e = entries[code]
+                bk = f"SC-{round_id}-{code}"
+                start_instance(uow, actor, "inspection", bk, {
+                    "register_id": e.id, "credit_code": code, "unit_name": e.unit_name, "county": e.county,
+                    "kind": "spot_check", "round_id": round_id, "verify_reasons": ""})
+                keys.append(bk)
+        uow.commit()
     return {"round_id": round_id, "seed": seed, "n": n, "picks": picks, "business_keys": keys}
 
 
@@ -386,17 +389,21 @@ def revoke(uow: UnitOfWork, actor: Actor, register_id: int, article: str, reason
     without it."""
     require(actor, Permission.REVOKE)
     if source not in sv.REVOCATION_SOURCES:
-        raise Invalid(f"source must be one of {', '.join(sv.REVOCATION_SOURCES)}",
-                      [{"field": "source", "message": "来源应为市局抽查、县级检查、投诉举报或其他途径"}])
+        raise Invalid(t("来源应为 {sources} 之一", sources=", ".join(sv.REVOCATION_SOURCES)),
+                      [field_error("source", "source_invalid", "来源应为市局抽查、县级检查、投诉举报或其他途径")],
+                      code="source_invalid")
     with uow:
         e = _entry(uow, register_id)
         if e.status != "recognised":
-            raise Invalid(f"{e.unit_name} is not recognised ({e.status})", [{"field": "register_id",
-                                                                             "message": "该平台不在认定有效期内"}])
+            raise Invalid(t("{name} 不在认定有效期内", name=e.unit_name),
+                          [field_error("register_id", "not_recognised", "该平台不在认定有效期内")],
+                          code="not_recognised")
         try:
             data = sv.revocation_data(article, reason, today(uow))
         except ValueError as exc:
-            raise Invalid(str(exc), [{"field": "article", "message": str(exc)}]) from None
+            # the handler's text (Chinese) names the article and what is missing
+            raise Invalid(str(exc), [{"field": "article", "code": "revocation_invalid", "message": str(exc)}],
+                          code="revocation_invalid") from None
         now = uow.runtime.now()
         revoked_on = date.fromisoformat(data["revoked_on"])
         ban = date.fromisoformat(data["ban_until"]) if data["ban_until"] else None

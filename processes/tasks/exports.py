@@ -32,11 +32,11 @@ def instance_list_table(uow: UnitOfWork, user: User, filters: Mapping[str, Any] 
         page += 1
     with uow:
         names = county_names(uow)
-    rows = [[i, t["unit_name"], t["credit_code"], t["business_key"], t["process_name"],
-             labels.county_name(t.get("county"), names),
-             t.get("subject_status") or STATE_NAMES.get(t["state"], t["state"]),
-             labels.cn_datetime(t["started_at"]), labels.cn_datetime(t.get("ended_at"))]
-            for i, t in enumerate(items, start=1)]
+    rows = [[i, item["unit_name"], item["credit_code"], item["business_key"], item["process_name"],
+             labels.county_name(item.get("county"), names),
+             item.get("subject_status") or STATE_NAMES.get(item["state"], item["state"]),
+             labels.cn_datetime(item["started_at"]), labels.cn_datetime(item.get("ended_at"))]
+            for i, item in enumerate(items, start=1)]
     title = "我的申请" if user.role == Role.APPLICANT else "办件查询"
     return Table(title, ["序号", "单位名称", "统一社会信用代码", "业务编号", "流程", "县（市、区）", "状态", "发起时间",
                          "办结时间"], rows)

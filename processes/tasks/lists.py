@@ -18,6 +18,7 @@ from processes.clock import CST
 from processes.db import UnitOfWork
 from processes.errors import NotFound
 from processes.forms.model import FieldDef
+from processes.messages import t
 from processes.models import AuditEntry, ProcessDefinition, ProcessInstance, TaskIndex, User
 from processes.queries import task_count, task_page
 from processes.services.core import definition_by_id
@@ -193,7 +194,7 @@ def list_tasks(uow: UnitOfWork, user: User, which: str, q: ListQuery | None = No
     """The four lists: 我的待办 (mine), 待认领 (claimable), 已办 (done), 抄送我的 (copied)."""
     q = q or ListQuery()
     if which not in tuple(TaskList):
-        raise NotFound(f"no task list '{which}'")
+        raise NotFound(t("没有这个待办列表：{which}", which=which), code="list_not_found")
     if which == "done":
         return _list_done(uow, user, q)
     if which == "copied":
@@ -473,7 +474,7 @@ def may_read_instance(uow: UnitOfWork, user: User, instance_id: int) -> ProcessI
     with uow:
         inst = uow.s.get(ProcessInstance, instance_id)
         if inst is None:
-            raise NotFound(f"process instance {instance_id} does not exist or is not visible to you")
+            raise NotFound(t("流程实例 {id} 不存在或您无权查看", id=instance_id), code="instance_not_found")
         involved = bool(
             uow.s.scalar(select(func.count()).select_from(TaskIndex).where(
                 TaskIndex.instance_id == instance_id, TaskIndex.assignee_id == user.id))
@@ -484,7 +485,7 @@ def may_read_instance(uow: UnitOfWork, user: User, instance_id: int) -> ProcessI
                 TaskCopy.instance_id == instance_id, TaskCopy.user_id == user.id)))
         # a county officer copied on a case stays within the county (copy() enforces it)
         if not may_view_instance(user, inst, involved):
-            raise NotFound(f"process instance {instance_id} does not exist or is not visible to you")
+            raise NotFound(t("流程实例 {id} 不存在或您无权查看", id=instance_id), code="instance_not_found")
         return inst
 
 

@@ -68,7 +68,7 @@ def test_owner_edits_validates_fixes_deploys_v2_and_migrates(api, admin_page, fl
     page.click("#btn-validate")
     problem = page.locator("[data-testid=problems] li[data-element=f_yes]")
     problem.wait_for()
-    assert "compile" in problem.inner_text()
+    assert "无法编译" in problem.inner_text()  # in the reader's language
     problem.click()
     selected = page.evaluate("() => window.lcModeler.get('selection').get().map(e => e.id)")
     assert selected == ["f_yes"]

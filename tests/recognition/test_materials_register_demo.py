@@ -116,3 +116,24 @@ def test_application_can_be_saved_as_draft(rec, api):
     assert api.as_user("applicant2").post(f"/api/v1/applications/{bk}/draft", json={"data": {}}).status_code == 403
     # the draft submits nothing: the task is still open
     assert rec.application(bk)["status"] == "draft"
+
+
+def test_a_register_entry_names_each_bad_date_and_county_before_saving(api):
+    """Art. 21: a typed 9999 revocation date overflowed the ban's computation (500); each date now names
+    its field, within 2000–2099, and the county is a configured one."""
+    from tests.recognition.conftest import CREDIT_CODE
+
+    body = {"unit_name": "系统外平台", "credit_code": CREDIT_CODE, "county": "gaotang", "status": "revoked",
+            "valid_from": "2023-01-10", "valid_to": "2026-01-10", "revoked_on": "2025-03-01"}
+    api.as_user("admin")
+    for change, field, code in (({"revoked_on": "9999-12-31"}, "revoked_on", "date_out_of_range"),
+                                ({"valid_from": "1899-01-01"}, "valid_from", "date_out_of_range"),
+                                ({"valid_to": "2026-13-01"}, "valid_to", "date_parsing"),
+                                ({"valid_to": "2022-01-01"}, "valid_to", "date_order"),
+                                ({"county": "atlantis"}, "county", "county_unknown")):
+        r = api.post("/api/v1/register", json={**body, **change})
+        assert r.status_code == 422, (change, r.get_json())
+        assert [(e["field"], e["code"]) for e in r.get_json()["errors"]] == [(field, code)]
+    assert api.client.get("/api/v1/register").get_json() == []
+    r = api.post("/api/v1/register", json=body)
+    assert r.status_code == 201 and r.get_json()["ban_until"] == "2028-03-01"

@@ -42,7 +42,7 @@ def test_bad_xml_is_refused_with_its_line(api):
     r = _upload(api.as_user("owner"), SAMPLE.replace("</bpmn:process>", "</bpmn:proc>"))
     assert r.status_code == 422
     err = r.get_json()["errors"][0]
-    assert err["line"] and "well-formed" in err["message"]
+    assert err["line"] and "XML 格式不正确" in err["message"]
 
 
 def test_condition_that_does_not_compile_names_the_flow(api):
@@ -50,14 +50,16 @@ def test_condition_that_does_not_compile_names_the_flow(api):
     assert r.status_code == 422
     errs = r.get_json()["errors"]
     assert errs[0]["element_id"] == "f_approved" and errs[0]["line"] > 1
-    assert "does not compile" in errs[0]["message"]
+    assert "无法编译" in errs[0]["message"]
 
 
 def test_unknown_handler_is_a_deploy_error(api):
     r = _upload(api.as_user("owner"), SAMPLE.replace('camunda:topic="sample_score"', 'camunda:topic="no_such"'))
     assert r.status_code == 422
     assert r.get_json()["errors"][0] == {"element_id": "score", "line": r.get_json()["errors"][0]["line"],
-                                         "message": "unknown handler 'no_such'", "file": "sample.bpmn"}
+                                         "message": "未知的处理程序 'no_such'", "file": "sample.bpmn",
+                                         "code": "diagram_error"}
+    assert r.get_json()["code"] == "diagram_invalid"
 
 
 def test_sandbox_escape_in_condition_is_refused_at_deploy(api):

@@ -58,7 +58,7 @@ def test_objection_message_interrupts_publicity(api, clock):
     # no instance waits for it any more
     r = api.post("/api/v1/messages", json={"name": "objection", "business_key": inst["business_key"]})
     assert r.status_code == 404
-    assert "waiting" in r.get_json()["error"]
+    assert r.get_json()["code"] == "no_instance_waiting"
 
 
 def test_gateway_default_path_declines(api, clock):

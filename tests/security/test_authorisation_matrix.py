@@ -291,9 +291,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("api_recognition.upload_material", "POST"): Rule(APPLICANT, "/api/v1/applications/{bk_draft}/materials/m03",
                                                       files=_upload("m03.pdf", PDF)),
     ("api_recognition.save_draft", "POST"): Rule(APPLICANT, "/api/v1/applications/{bk_draft}/draft",
-                                                 json={"unit_name": "聊城丁平台有限公司"}),
+                                                 json={"data": {"unit_name": "聊城丁平台有限公司"}}),
     ("api_recognition.precheck", "POST"): Rule(CASE, "/api/v1/applications/{bk_draft}/precheck",
-                                               json=valid_application()),
+                                               json={"data": valid_application()}),
     ("api_recognition.withdraw", "POST"): Rule(APPLICANT, "/api/v1/applications/{bk_draft}/withdraw",
                                                json={"reason": "不再申报"}),
     ("api_recognition.file_objection", "POST"): Rule(ALL, "/api/v1/applications/{bk_public}/objections", json={

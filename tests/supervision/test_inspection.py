@@ -182,3 +182,36 @@ def test_generic_start_is_checked_against_the_register(sup, api):
     uow = sup.rt.uow()
     with uow:
         assert uow.s.scalars(select(Inspection)).all() == []
+
+
+def test_art21_a_spot_check_round_is_one_transaction(sup, api, monkeypatch):
+    """The round, its audit entry and every inspection it starts commit together: an inspection that
+    cannot start leaves no round behind that names platforms nobody inspects."""
+    from processes.errors import Conflict
+    from processes.models import ProcessInstance
+    from processes.supervision import services as supervision
+    from processes.supervision.models import SpotCheckRound
+
+    sup.platform()
+    sup.platform(prefix="91371500MA3C0002", name="临清市企业服务平台", county="linqing", user="applicant2")
+    real, calls = supervision.start_instance, []
+
+    def second_fails(*args, **kwargs):
+        calls.append(args[3])
+        if len(calls) == 2:
+            raise Conflict("业务编号已被使用", code="business_key_taken")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(supervision, "start_instance", second_fails)
+    r = api.as_user("reviewer").post("/api/v1/supervision/spot-checks", json={"n": 2, "seed": "atomic"})
+    assert r.status_code == 409 and len(calls) == 2
+    uow = sup.rt.uow()
+    with uow:
+        assert uow.s.scalars(select(SpotCheckRound)).all() == []
+        assert uow.s.scalars(select(ProcessInstance).where(ProcessInstance.process_key == "inspection")).all() == []
+        assert uow.s.scalars(select(AuditEntry).where(AuditEntry.action == "spot_check.started")).all() == []
+    monkeypatch.setattr(supervision, "start_instance", real)
+    result = ok(api.as_user("reviewer").post("/api/v1/supervision/spot-checks", json={"n": 2, "seed": "atomic"}), 201)
+    with uow:
+        assert len(uow.s.scalars(select(ProcessInstance).where(ProcessInstance.process_key == "inspection")).all()) == 2
+        assert [r.id for r in uow.s.scalars(select(SpotCheckRound))] == [result["round_id"]]
