@@ -250,6 +250,7 @@ class AdminDefinitionOut(BaseModel):
     name: str | None = None
     file: str
     deployed_by: str | None = None
+    deployed_by_name: str | None = Field(None, description="the deployer's display name (系统 for the system)")
     deployed_at: str
     hash: str
     open: int

@@ -335,11 +335,16 @@ def definitions(uow: UnitOfWork, user: User) -> list[dict[str, Any]]:
             counts.setdefault(did, {})[state] = n
         rows = uow.s.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key,
                                                                 ProcessDefinition.version.desc())).all()
+        people = dict(uow.s.execute(select(User.username, User.display_name).where(
+            User.username.in_(sorted({d.deployed_by for d in rows if d.deployed_by})))).all())
         out = []
         for d in rows:
             c = counts.get(d.id, {})
+            by = d.deployed_by or ""
+            by_name = people.get(by) or (t(ROLE_NAMES[by]) if by in ROLE_NAMES else by)  # the scheduler/CLI: 系统
             out.append({"id": d.id, "key": d.key, "version": d.version, "name": d.name, "file": d.bpmn_file,
-                        "deployed_by": d.deployed_by, "deployed_at": d.deployed_at, "hash": d.content_hash[:12],
+                        "deployed_by": d.deployed_by, "deployed_by_name": by_name or None,
+                        "deployed_at": d.deployed_at, "hash": d.content_hash[:12],
                         "open": sum(n for s, n in c.items() if s in ("running", "waiting", "incident",
                                                                     "suspended")),
                         "total": sum(c.values()), "states": c})

@@ -163,6 +163,7 @@ def test_definitions_list_validation_draft_deploy(api, flaky):
     defs = _o(api).get("/api/v1/admin/definitions").get_json()
     d = [x for x in defs if x["key"] == "admin_demo"][0]
     assert d["version"] == 1 and d["deployed_by"] == "owner" and d["open"] == 1
+    assert d["deployed_by_name"] == "流程管理员"  # the name people know, not the user name
     bad = V2.read_text(encoding="utf-8").replace("approved == True", "approved ===")
     r = _o(api).post("/api/v1/admin/validate", json={"file": "admin_demo.bpmn", "xml": bad})
     body = r.get_json()

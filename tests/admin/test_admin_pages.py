@@ -128,3 +128,13 @@ def test_upload_refused_diagram_shows_element_reasons(as_user):
                content_type="multipart/form-data")
     assert r.status_code == 302
     assert "svc" in b.get("/admin/definitions").get_data(as_text=True)
+
+
+def test_definitions_name_the_deployer_as_people_know_them(app, runtime, as_user):
+    """A diagram deployed at start-up reads 系统 (not the id "system"); a person's by display name."""
+    from processes.supervision.services import deploy_supervision
+
+    deploy_supervision(runtime.uow())
+    html = as_user("owner").get("/admin/definitions").get_data(as_text=True)
+    row = re.search(r"quarterly_report\.bpmn</td><td>([^<]*)</td>", html)
+    assert row is not None and row.group(1) == "系统"
