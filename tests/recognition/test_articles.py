@@ -353,3 +353,22 @@ def test_art23_definitions_carry_their_measure_and_an_application_keeps_its_vers
     assert b["measure"]["rule_sets"]["art7_thresholds.dmn"]["number"] == "聊工信发〔2026〕99号"
     assert a["measure"]["rule_sets"]["art7_thresholds.dmn"]["number"] == "聊工信发〔2021〕115号"
 
+
+
+# -- Art. 13 with Art. 7, 8: the reviewer judges the supplemented application, not the first one ----------------
+
+def test_art13_a_supplement_re_runs_the_art7_art8_checks_the_reviewer_sees(rec, api):
+    inst = rec.apply()
+    rec.recommend()
+    before = _results(rec.variables(inst["id"]))
+    assert before["7.1c"]["passed"] is True and before["7.1c"]["value"] == 800
+    assert before["7.5c"]["passed"] is True  # confirmed by the county
+    rec.review(action="supplement", reasons="请按审计报告更正资产总额")
+    rec.complete("applicant1", "supplement", total_assets_wan=150, supplement_response="已按审计报告更正为150万元")
+    after = _results(rec.variables(inst["id"]))
+    assert (after["7.1c"]["passed"], after["7.1c"]["value"], after["7.1c"]["threshold"]) == (False, 150.0, 200)
+    assert after["7.5c"]["passed"] is True  # what the county confirmed stands
+    task = rec.task("reviewer", "municipal_review")
+    view = api.as_user("reviewer").get(f"/api/v1/tasks/{task['id']}").get_json()
+    shown = {r["rule"]: r for r in view["data"]["check_results"]}
+    assert shown["7.1c"]["passed"] is False and "150" in shown["7.1c"]["message"]
