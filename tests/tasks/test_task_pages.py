@@ -192,10 +192,12 @@ def test_no_withdrawal_once_the_county_acted(as_user, runtime):
 
 def test_urge_notifies_the_holder_bell(as_user, runtime):
     flow = sample_at_county_review(runtime).claim("county-dongchangfu", "county_review")
+    officer = as_user("county-dongchangfu")
+    assert "待认领：县级审核" in officer.get("/notifications").get_data(as_text=True)  # when it reached the queue
+    officer.post("/notifications/read")
     rv = as_user("reviewer")
     rv.get(f"/tasks/{flow.task_id('county_review')}")
     rv.post(f"/tasks/{flow.task_id('county_review')}/urge", {"note": "请尽快"})
-    officer = as_user("county-dongchangfu")
     html = officer.get("/").get_data(as_text=True)
     assert 'data-testid="bell-count">1<' in html
     page = officer.get("/notifications").get_data(as_text=True)
