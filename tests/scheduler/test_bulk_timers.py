@@ -49,6 +49,9 @@ def test_a_clock_move_with_500_due_timers_returns_at_once_and_the_scheduler_fire
     assert api.get("/api/v1/clock/move").get_json()["due_timers"] == move["due_timers"]
     page = PageClient(app, "admin").get("/admin/clock")
     assert page.status_code == 200 and 'data-testid="clock-move"' in page.get_data(as_text=True)
+    # one sentence with the counters in it (not escaped, not built from fragments)
+    assert f'途中还有 <strong data-testid="clock-move-due">{move["due_timers"]}</strong> 个定时器待触发' in \
+        page.get_data(as_text=True)
 
     running = Running(runtime, "bulk", poll=0.2).start()
     try:
