@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -124,7 +125,11 @@ def admin_instance_action(instance_id: int):
     fns = {"suspend": inst_svc.suspend_instance, "resume": inst_svc.resume_instance,
            "terminate": inst_svc.terminate_instance, "retry": inst_svc.retry_incident,
            "skip": svc.skip_incident}
-    names = {"suspend": "挂起", "resume": "恢复", "terminate": "终止", "retry": "重试", "skip": "跳过"}
+    done = {"suspend": gettext("已挂起实例 %(id)s", id=instance_id),
+            "resume": gettext("已恢复实例 %(id)s", id=instance_id),
+            "terminate": gettext("已终止实例 %(id)s", id=instance_id),
+            "retry": gettext("已重试实例 %(id)s", id=instance_id),
+            "skip": gettext("已跳过实例 %(id)s 的故障步骤", id=instance_id)}
     try:
         if action not in fns:
             raise Invalid(t("未知操作"), [field_error("action", "action_invalid", "未知操作")], code="action_invalid")
@@ -132,7 +137,7 @@ def admin_instance_action(instance_id: int):
             raise Invalid(t("请填写原因"), [field_error("reason", "reason_required", "请填写原因")],
                           code="reason_required")
         fns[action](uow(), actor, instance_id, reason)
-        flash(f"已{names[action]}实例 {instance_id}", "ok")
+        flash(done[action], "ok")
     except DomainError as exc:
         _flash_error(exc)
     return redirect(url_for("admin.admin_instance", instance_id=instance_id))
@@ -154,7 +159,8 @@ def admin_instance_variables(instance_id: int):
             except ValueError:
                 value = raw  # plain text
             svc.edit_variables(uow(), actor_of(_user()), instance_id, {name: value}, request.form.get("reason", ""))
-        flash(f"变量 {name} 已{'删除' if remove else '修改'}（已记入审计日志）", "ok")
+        flash(gettext("变量 %(name)s 已删除（已记入审计日志）", name=name) if remove else
+              gettext("变量 %(name)s 已修改（已记入审计日志）", name=name), "ok")
     except DomainError as exc:
         _flash_error(exc)
     return redirect(url_for("admin.admin_instance", instance_id=instance_id) + "#variables")
@@ -187,23 +193,23 @@ def admin_users_post():
         if op == "create":
             users_svc.create_user(uow(), actor, f.get("username", "").strip(), f.get("password", ""),
                                   f.get("role", ""), f.get("county") or None, f.get("display_name", "").strip())
-            flash(f"已创建用户 {f.get('username')}", "ok")
+            flash(gettext("已创建用户 %(name)s", name=f.get("username")), "ok")
         else:
             uid = int(f.get("user_id", "0"))
             if op == "update":
                 svc.update_user(uow(), actor, uid, f.get("role") or None, f.get("county", ""),
                                 f.get("display_name"), None)
-                flash("已保存角色与县区", "ok")
+                flash(gettext("已保存角色与县区"), "ok")
             elif op in ("deactivate", "activate"):
                 svc.set_active(uow(), actor, uid, op == "activate", f.get("reason", ""))
-                flash("已停用该用户（其登录已失效）" if op == "deactivate" else "已启用该用户", "ok")
+                flash(gettext("已停用该用户（其登录已失效）") if op == "deactivate" else gettext("已启用该用户"), "ok")
             elif op == "password":
                 svc.reset_password(uow(), actor, uid, f.get("password", ""))
-                flash("密码已重置（该用户需重新登录）", "ok")
+                flash(gettext("密码已重置（该用户需重新登录）"), "ok")
             else:
                 raise Invalid(t("未知操作"), [field_error("op", "action_invalid", "未知操作")], code="action_invalid")
     except ValueError:
-        flash("参数错误", "error")
+        flash(gettext("参数错误"), "error")
     except DomainError as exc:
         _flash_error(exc)
     return redirect(url_for("admin.admin_users"))
@@ -226,13 +232,14 @@ def admin_definitions_upload():
     require(_user(), Permission.EDIT_DIAGRAMS)  # before anything is read or checked
     f = request.files.get("file")
     if f is None or not f.filename:
-        flash("请选择 .bpmn 或 .dmn 文件", "error")
+        flash(gettext("请选择 .bpmn 或 .dmn 文件"), "error")
         return redirect(url_for("admin.admin_definitions"))
     try:
         results = deploy_svc.deploy_file(uow(), actor_of(_user()), f.filename, f.read())
         r = results[0]
-        flash(f"{r.key} 版本 {r.version}{' 已部署' if r.created else ' 未变化（内容相同）'}"
-              + (f"；{len(r.warnings)} 条自动修正" if r.warnings else ""), "ok")
+        said = gettext("%(key)s 版本 %(v)s 已部署", key=r.key, v=r.version) if r.created else \
+            gettext("%(key)s 版本 %(v)s 未变化（内容相同）", key=r.key, v=r.version)
+        flash(said + (gettext("；%(n)s 条自动修正", n=len(r.warnings)) if r.warnings else ""), "ok")
     except DomainError as exc:
         _flash_error(exc)
     return redirect(url_for("admin.admin_definitions"))
@@ -264,11 +271,12 @@ def admin_migrate(definition_id: int):
             to = int(request.form.get("to") or 0) or None
             if request.form.get("op") == "apply":
                 result = svc.migrate_instances(uow(), actor_of(_user()), chosen, to, request.form.get("reason", ""))
-                flash(f"已迁移 {len(result['migrated'])} 个实例，拒绝 {len(result['refused'])} 个", "ok")
+                flash(gettext("已迁移 %(done)s 个实例，拒绝 %(refused)s 个", done=len(result["migrated"]),
+                              refused=len(result["refused"])), "ok")
             else:
                 preview = svc.preview_migration(ro_uow(), actor_of(_user()), chosen, to)
         except ValueError:
-            flash("参数错误", "error")
+            flash(gettext("参数错误"), "error")
         except DomainError as exc:
             _flash_error(exc)
     return render_template("admin/migrate.html", src=src, targets=targets, items=open_items, preview=preview,
@@ -459,10 +467,10 @@ def admin_scenarios(key: str):
                                   [field_error("steps", "json_invalid", "不是合法的 JSON：{why}", why=str(exc))],
                                   code="json_invalid") from None
                 svc.save_scenario(uow(), actor_of(_user()), key, form["name"], steps, expected)
-                flash(f"场景“{form['name']}”已保存", "ok")
+                flash(gettext("场景“%(name)s”已保存", name=form["name"]), "ok")
             elif f.get("op") == "delete":
                 svc.delete_scenario(uow(), actor_of(_user()), int(f.get("id", "0")))
-                flash("场景已删除", "ok")
+                flash(gettext("场景已删除"), "ok")
             else:
                 run = svc.run_scenarios(ro_uow(), actor_of(_user()), key)
         except DomainError as exc:

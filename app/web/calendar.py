@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from app.extensions import actor_of, ro_uow, runtime, uow
@@ -64,8 +65,8 @@ def calendar_load_page():
         return _calendar_page(exc.errors or [{"field": "file", "line": None, "message": exc.message}],
                               content if isinstance(content, str) else content.decode("utf-8", "replace"), 422)
     changed = sum(1 for r in result.recomputed if r["changed"])
-    flash(f"已载入 {result.year} 年节假日安排（版本 {result.version}），重算期限 {len(result.recomputed)} 个，"
-          f"其中 {changed} 个发生变化。", "ok")
+    flash(gettext("已载入 %(year)s 年节假日安排（版本 %(version)s），重算期限 %(n)s 个，其中 %(changed)s 个发生变化。",
+                  year=result.year, version=result.version, n=len(result.recomputed), changed=changed), "ok")
     return redirect(url_for("calendar.calendar_years_page"))
 
 
@@ -118,7 +119,9 @@ def clock_move_page():
         return _clock_page(getattr(exc, "message", str(exc)), 403)
     now = runtime().now().astimezone(CST)
     if move.done:
-        flash(f"时钟已调整为 {now:%Y-%m-%d %H:%M:%S}（北京时间），到期的定时器已依次触发。", "ok")
+        flash(gettext("时钟已调整为 %(now)s（北京时间），到期的定时器已依次触发。", now=f"{now:%Y-%m-%d %H:%M:%S}"),
+              "ok")
     else:  # the scheduler goes on with it in batches; the page shows what remains
-        flash(f"时钟正在推进（已到 {now:%Y-%m-%d %H:%M:%S}），到期的定时器由调度程序分批触发。", "ok")
+        flash(gettext("时钟正在推进（已到 %(now)s），到期的定时器由调度程序分批触发。", now=f"{now:%Y-%m-%d %H:%M:%S}"),
+              "ok")
     return redirect(url_for("calendar.clock_page"))

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from app.extensions import actor_of, ro_uow, uow
@@ -122,7 +123,7 @@ def rounds_open():
         view = recognition.open_round(uow(), actor_of(_user()), year, f.get("submission_deadline", ""),
                                       f.get("name") or None, f.get("opens_on") or None,
                                       measure if any(measure.values()) else None)
-        flash(f"已开设 {view['name']}（适用{view['measure']['number']}）", "ok")
+        flash(gettext("已开设 %(name)s（适用%(measure)s）", name=view["name"], measure=view["measure"]["number"]), "ok")
     except (DomainError, ValueError) as exc:
         flash(getattr(exc, "message", str(exc)), "error")
     return redirect(url_for("recognition.rounds_page"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from app.extensions import actor_of, ro_uow, uow
@@ -50,7 +51,7 @@ def supervision_overdue():
 def supervision_chase(report_id: int):
     try:
         sup.chase_report(uow(), actor_of(_user()), report_id, request.form.get("message", "").strip())
-        flash("已催报", "success")
+        flash(gettext("已催报"), "success")
     except DomainError as exc:
         flash(exc.message, "error")
     return redirect(request.form.get("next") or url_for("supervision.supervision_overdue"))
@@ -86,8 +87,10 @@ def supervision_revoke():
     try:
         rev = sup.revoke(uow(), actor_of(_user()), int(f.get("register_id", "0")), f.get("article", ""),
                          f.get("reason", "").strip(), f.get("source", "other"))
-        ban = f"，{rev['ban_until']} 前不得申报" if rev["ban_until"] else ""
-        flash(f"已撤销 {rev['unit_name']} 的示范平台称号（{rev['article']}{ban}）", "success")
+        flash(gettext("已撤销 %(unit)s 的示范平台称号（%(article)s，%(until)s 前不得申报）", unit=rev["unit_name"],
+                      article=rev["article"], until=rev["ban_until"]) if rev["ban_until"] else
+              gettext("已撤销 %(unit)s 的示范平台称号（%(article)s）", unit=rev["unit_name"], article=rev["article"]),
+              "success")
     except (DomainError, ValueError) as exc:
         flash(getattr(exc, "message", str(exc)), "error")
     return redirect(url_for("supervision.supervision_platforms"))
@@ -98,7 +101,7 @@ def supervision_revoke():
 def supervision_start_inspection():
     try:
         inst = sup.start_inspection(uow(), actor_of(_user()), int(request.form.get("register_id", "0")))
-        flash(f"已发起检查 {inst.business_key}", "success")
+        flash(gettext("已发起检查 %(key)s", key=inst.business_key), "success")
     except (DomainError, ValueError) as exc:
         flash(getattr(exc, "message", str(exc)), "error")
     return redirect(url_for("supervision.supervision_platforms"))
@@ -120,9 +123,9 @@ def supervision_start_spot_check():
         n = int(request.form.get("n", "0"))
         result = sup.start_spot_check(uow(), actor_of(user), n, request.form.get("seed", "").strip() or None)
     except (DomainError, ValueError) as exc:
-        flash(getattr(exc, "message", "抽查数量应为正整数"), "error")
+        flash(getattr(exc, "message", None) or gettext("抽查数量应为正整数"), "error")
         return redirect(url_for("supervision.supervision_spot_checks"))
-    flash(f"已抽取 {len(result['picks'])} 家平台（随机种子 {result['seed']}）", "success")
+    flash(gettext("已抽取 %(n)s 家平台（随机种子 %(seed)s）", n=len(result["picks"]), seed=result["seed"]), "success")
     return _spot_checks_page(user, result)
 
 

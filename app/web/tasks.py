@@ -407,7 +407,7 @@ def start_post():
         flash(exc.message, "error")
         return redirect(url_for("tasks.start_page"))
     tasks = [t for t in lists.open_tasks_of(ro_uow(), inst.id) if t["assignee_id"] == _user().id]
-    flash(f"已发起 {inst.business_key}", "ok")
+    flash(_("已发起 %(key)s", key=inst.business_key), "ok")
     if tasks:
         return redirect(url_for("tasks.task_page", task_id=tasks[0]["id"]))
     return redirect(url_for("tasks.instance_page", instance_id=inst.id))
@@ -432,7 +432,7 @@ def instance_withdraw(instance_id: int):
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("tasks.instance_page", instance_id=instance_id))
-    flash(f"已撤回 {inst['business_key']}", "ok")
+    flash(_("已撤回 %(key)s", key=inst["business_key"]), "ok")
     return redirect(url_for("tasks.instance_page", instance_id=instance_id))
 
 

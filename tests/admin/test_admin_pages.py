@@ -138,3 +138,11 @@ def test_definitions_name_the_deployer_as_people_know_them(app, runtime, as_user
     html = as_user("owner").get("/admin/definitions").get_data(as_text=True)
     row = re.search(r"quarterly_report\.bpmn</td><td>([^<]*)</td>", html)
     assert row is not None and row.group(1) == "系统"
+
+
+def test_the_results_of_actions_read_in_english_in_english_mode(as_user):
+    b = as_user("admin")
+    b.c.set_cookie("lang", "en")
+    b.post("/admin/users", {"op": "create", "username": "u_en", "password": "pw-1234567", "role": "expert"})
+    html = b.get("/admin/users").get_data(as_text=True)
+    assert "User u_en created" in html and "已创建用户" not in html
