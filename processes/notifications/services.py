@@ -13,8 +13,10 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from processes.access import may_act_on_task
 from processes.db import UnitOfWork
-from processes.models import User
+from processes.messages import t
+from processes.models import TaskIndex, User
 from processes.notifications import mail
 from processes.notifications.models import NOTIFICATION_KINDS, Notification
 
@@ -45,6 +47,32 @@ def notify(uow: UnitOfWork, user_id: int, kind: str, title: str, body: str, link
         if own:
             uow.commit()
         return n
+
+
+MAX_QUEUE_NOTICES = 50  # a queue of a whole role (the bureau's reviewers, a county's officers) is a few people
+
+
+def claimants(uow: UnitOfWork, row: TaskIndex) -> list[int]:
+    """The active users who may claim an unassigned task, by the one rule of processes/access.py."""
+    wanted = select(User).where(User.active.is_(True))
+    wanted = wanted.where(User.role == row.role) if not row.candidates else \
+        wanted.where((User.role == row.role) | User.username.in_(list(row.candidates)))
+    people = uow.s.scalars(wanted.order_by(User.id).limit(MAX_QUEUE_NOTICES * 4)).all()
+    return [u.id for u in people if may_act_on_task(u, row)][:MAX_QUEUE_NOTICES]
+
+
+def announce_queued(uow: UnitOfWork, row: TaskIndex, actor_id: int | None = None) -> int:
+    """A task that waits in a queue is announced once to everyone who may claim it (inside the caller's
+    transaction), except the person whose action created it. Returns how many were told."""
+    told = 0
+    for uid in claimants(uow, row):
+        if uid == actor_id:
+            continue
+        if notify(uow, uid, "new_task", t("待认领：{task}", task=row.name), f"{row.business_key}：{row.name}",
+                  link=f"/tasks/{row.task_id}", instance_id=row.instance_id, task_id=row.task_id,
+                  dedup_key=f"pool:{row.task_id}") is not None:
+            told += 1
+    return told
 
 
 def list_for(uow: UnitOfWork, user_id: int, unread_only: bool = False, limit: int = 50) -> Sequence[Notification]:

@@ -18,7 +18,8 @@ from processes.db import UnitOfWork
 from processes.engine.spec import DiagramInvalid, parse_xml
 from processes.errors import Conflict, Forbidden, Invalid, NotFound
 from processes.messages import field_error, t
-from processes.models import ProcessDefinition, ProcessInstance, User
+from processes.models import ProcessDefinition, ProcessInstance, TaskIndex, User
+from processes.notifications.services import announce_queued
 from processes.services.core import (
     START_RULES,
     Actor,
@@ -123,6 +124,9 @@ def start_instance(uow: UnitOfWork, actor: Actor, process_key: str, business_key
             if incident:
                 record(uow, actor, "instance.incident", inst.id, element_id=incident.get("element_id"),
                        data=incident)
+            for queued in uow.s.scalars(select(TaskIndex).where(TaskIndex.instance_id == inst.id,
+                                                                TaskIndex.assignee_id.is_(None))):
+                announce_queued(uow, queued, actor.id)  # e.g. a spot check's record waits for the reviewers
             uow.commit()
         except IntegrityError:  # the same business key started at the same moment (an area table's key)
             raise Conflict(t("业务编号 {key} 已被使用", key=inst.business_key), code="business_key_taken") from None

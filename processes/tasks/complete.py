@@ -26,7 +26,7 @@ from processes.forms.checks import FormContext, Materials, check_form, invalid_m
 from processes.forms.model import FieldDef
 from processes.messages import t
 from processes.models import ProcessInstance, TaskIndex, User
-from processes.notifications.services import notify
+from processes.notifications.services import announce_queued, notify
 from processes.services.core import COMPLETION_RULES, MATERIALS_OF, Actor, Loaded, lock_task, record, run_engine, save
 from processes.tasks.forms import form_fields, reason_of, taken_over
 from processes.tasks.models import TaskDelegation
@@ -172,10 +172,7 @@ def _tell_next(uow: UnitOfWork, user: User, row: TaskIndex, inst: ProcessInstanc
     why = reason_of(fields, values)
     for r in new:
         if r.assignee_id is None:  # a queue: everyone who may claim it hears of it once
-            for uid in _claimants(uow, r):
-                notify(uow, uid, "new_task", t("待认领：{task}", task=r.name), f"{r.business_key}：{r.name}",
-                       link=f"/tasks/{r.task_id}", instance_id=inst.id, task_id=r.task_id,
-                       dedup_key=f"pool:{r.task_id}")
+            announce_queued(uow, r, user.id)
             continue
         if returned and r.role == Role.APPLICANT:
             notify(uow, r.assignee_id, "returned", t("退回补正：{task}", task=r.name),
@@ -189,18 +186,6 @@ def _tell_next(uow: UnitOfWork, user: User, row: TaskIndex, inst: ProcessInstanc
         notify(uow, inst.started_by, "outcome", t("办理完结：{key}", key=inst.business_key),
                t("{key} 已办结。{why}", key=inst.business_key, why=why), link=f"/instances/{inst.id}",
                instance_id=inst.id, dedup_key=f"outcome:{inst.id}")  # an area's own outcome notice comes first
-
-
-MAX_POOL_NOTICES = 50  # a queue of a whole role (the bureau's reviewers, a county's officers) is a few people
-
-
-def _claimants(uow: UnitOfWork, row: TaskIndex) -> list[int]:
-    """The active users who may claim an unassigned task, by the one rule of processes/access.py."""
-    wanted = select(User).where(User.active.is_(True))
-    wanted = wanted.where(User.role == row.role) if not row.candidates else \
-        wanted.where((User.role == row.role) | User.username.in_(list(row.candidates)))
-    people = uow.s.scalars(wanted.order_by(User.id).limit(MAX_POOL_NOTICES * 4)).all()
-    return [u.id for u in people if may_act_on_task(u, row)][:MAX_POOL_NOTICES]
 
 
 def _names(uow: UnitOfWork, ids: set[int | None]) -> dict[int, str]:

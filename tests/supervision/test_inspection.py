@@ -215,3 +215,18 @@ def test_art21_a_spot_check_round_is_one_transaction(sup, api, monkeypatch):
     with uow:
         assert len(uow.s.scalars(select(ProcessInstance).where(ProcessInstance.process_key == "inspection")).all()) == 2
         assert [r.id for r in uow.s.scalars(select(SpotCheckRound))] == [result["round_id"]]
+
+
+def test_art21_a_spot_check_announces_its_records_to_the_other_reviewers(sup, api, runtime):
+    """Instances started outside a completion announce their queued tasks too; not to the starter."""
+    from processes.notifications.models import Notification
+    from tests.support.flows import add_user
+
+    other = add_user(runtime, "reviewer2", "municipal_reviewer", None, "市局审核员二")
+    sup.platform()
+    result = ok(api.as_user("reviewer").post("/api/v1/supervision/spot-checks", json={"n": 1, "seed": "told"}), 201)
+    uow = sup.rt.uow()
+    with uow:
+        told = uow.s.scalars(select(Notification).where(Notification.kind == "new_task")).all()
+    assert [(n.user_id, n.title) for n in told] == [(other.id, "待认领：市局抽查")]
+    assert result["business_keys"][0] in told[0].body
