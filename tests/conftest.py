@@ -186,10 +186,12 @@ def playwright_browser() -> Iterator[Any]:
 @pytest.fixture
 def live_server(app: Any) -> Iterator[str]:
     """The app served by werkzeug in a background thread, against the test database."""
+    import logging
     import threading
 
     from werkzeug.serving import make_server
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -15,19 +15,15 @@ The budget (``ST_MAX_EXAMPLES`` examples per operation and ``ST_MAX_TIME`` secon
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from processes.models import ProcessDefinition, User
 from processes.recognition.models import Application, PlatformRegister
@@ -49,17 +45,6 @@ ADMIN_EXCLUDED = ("/api/v1/admin/users/{user_id}", "/api/v1/admin/users/{user_id
                   "/api/v1/admin/users/{user_id}/{action}")
 
 
-@pytest.fixture
-def served(app: Any, runtime: Any) -> Iterator[str]:
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
 
 
 def _seed(runtime: Any, api: Any) -> dict[str, Any]:
@@ -131,7 +116,8 @@ def _summary(output: str) -> str:
     return "\n".join(lines[start:])
 
 
-def test_the_api_keeps_its_document(served: str, api: Any, runtime: Any, tmp_path: Path) -> None:
+def test_the_api_keeps_its_document(live_server: str, api: Any, runtime: Any, tmp_path: Path) -> None:
+    served = live_server
     seed = _seed(runtime, api)
     results = {}
     for user, exclude in (("applicant1", ()), ("admin", ADMIN_EXCLUDED)):

@@ -27,6 +27,7 @@ from playwright.sync_api import expect
 
 from processes.settings import Settings, load_settings
 from tests.recognition.conftest import CREDIT_CODE, Recognition
+from tests.support.files import scan_pdf
 from tests.support.pages import Session
 
 pytestmark = pytest.mark.browser
@@ -60,22 +61,6 @@ def noise_png(target: int) -> bytes:
     buf = io.BytesIO()
     im.save(buf, "PNG", compress_level=1)
     return buf.getvalue()
-
-
-def scan_pdf(target: int, pages: int = 3) -> bytes:
-    """A scan-like PDF of ``pages`` A4 pages (JPEG images), about ``target`` bytes."""
-    import img2pdf
-    from PIL import Image
-
-    side = int((target / pages / 0.9) ** 0.5)
-    images = []
-    for _ in range(pages):
-        im = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
-        buf = io.BytesIO()
-        im.save(buf, "JPEG", quality=90)
-        images.append(buf.getvalue())
-    layout = img2pdf.get_layout_fun((595.276, 841.89), None, None, img2pdf.FitMode.into)
-    return img2pdf.convert(images, layout_fun=layout)
 
 
 def materials(folder: Path) -> dict[str, Path]:
