@@ -204,17 +204,7 @@ def task_list_table(uow: UnitOfWork, user: User, which: str, filters: Mapping[st
     if which not in TASK_LIST_NAMES:
         raise Invalid(t("没有这个待办列表"),
                       [field_error("list", "list_invalid", "应为 mine、claimable、done、copied")], code="list_invalid")
-    q = lists.query_from(filters or {})
-    q.per_page = 100
-    items: list[dict[str, Any]] = []
-    page = 1
-    while len(items) < MAX_TASK_ROWS:
-        q.page = page
-        result = lists.list_tasks(uow, user, which, q)
-        items += result["items"]
-        if page >= result["pages"]:
-            break
-        page += 1
+    items = lists.every_item(lambda q: lists.list_tasks(uow, user, which, q), filters or {}, MAX_TASK_ROWS)
     with uow:
         names = county_names(uow)
     rows = []

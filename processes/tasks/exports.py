@@ -19,17 +19,7 @@ MAX_ROWS = 5000
 
 def instance_list_table(uow: UnitOfWork, user: User, filters: Mapping[str, Any] | None = None) -> Table:
     """Every case the user may see that the list page's filters select (all pages)."""
-    q = lists.query_from(filters or {})
-    q.per_page = 100
-    items: list[dict[str, Any]] = []
-    page = 1
-    while len(items) < MAX_ROWS:
-        q.page = page
-        result = lists.list_instances(uow, user, q)
-        items += result["items"]
-        if page >= result["pages"]:
-            break
-        page += 1
+    items = lists.every_item(lambda q: lists.list_instances(uow, user, q), filters or {}, MAX_ROWS)
     with uow:
         names = county_names(uow)
     rows = [[i, item["unit_name"], item["credit_code"], item["business_key"], item["process_name"],

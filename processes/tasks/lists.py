@@ -60,6 +60,21 @@ def query_from(args: Mapping[str, Any]) -> ListQuery:
                      search=(str(args.get("q") or "").strip()[:100] or None), state=args.get("state") or None)
 
 
+def every_item(page_of: Callable[[ListQuery], dict[str, Any]], filters: Mapping[str, Any],
+               limit: int) -> list[dict[str, Any]]:
+    """All the items a list page's filters select, read 100 a page, at most ``limit`` (the exports)."""
+    q = query_from(filters)
+    q.per_page, q.page = 100, 1
+    items: list[dict[str, Any]] = []
+    while len(items) < limit:
+        result = page_of(q)
+        items += result["items"]
+        if q.page >= result["pages"]:
+            break
+        q.page += 1
+    return items[:limit]
+
+
 # -- what a case is about: the unit (单位名称, credit code) and, for an area, its status ------------------
 
 @dataclass
