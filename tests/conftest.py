@@ -150,6 +150,18 @@ def api(app: Any) -> Api:
 
 
 @pytest.fixture
+def rec(api: Any) -> Any:
+    """The recognition procedure driven through the API (tests/recognition/conftest.py): diagrams
+    deployed, the 2026 round open. Shared by every area that needs an application."""
+    from tests.recognition.conftest import Recognition
+
+    helper = Recognition(api)
+    helper.deploy()
+    helper.open_round()
+    return helper
+
+
+@pytest.fixture
 def system() -> Any:
     return SYSTEM
 

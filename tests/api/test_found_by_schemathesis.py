@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.recognition.conftest import Recognition
-
-
-@pytest.fixture
-def rec(api: Any) -> Recognition:
-    helper = Recognition(api)
-    helper.deploy()
-    helper.open_round()
-    return helper
 
 
 def test_precheck_of_an_empty_draft_answers(rec: Recognition, api: Any) -> None:

@@ -5,20 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from processes.notifications.models import Notification
 from tests.recognition.conftest import Recognition
 from tests.support.flows import add_user
-
-
-@pytest.fixture
-def rec(api: Any) -> Recognition:
-    helper = Recognition(api)
-    helper.deploy()
-    helper.open_round()
-    return helper
 
 
 def _titles(api: Any, user: str) -> list[str]:

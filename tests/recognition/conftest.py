@@ -4,10 +4,7 @@ application (passes every Art. 7 rule and Art. 8(四)), and walk the steps as th
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from handlers.credit_code import make_credit_code
 from tests.conftest import ROOT
@@ -204,10 +201,3 @@ class Recognition:
         r = self.api.as_user("admin").post("/api/v1/clock", json={"now": now})
         assert r.status_code == 200, r.get_json()
 
-
-@pytest.fixture
-def rec(api: Any, tmp_path: Path) -> Recognition:
-    helper = Recognition(api)
-    helper.deploy()
-    helper.open_round()
-    return helper

@@ -1,6 +1,5 @@
-"""The security tests drive the recognition procedure too (uploads, objections, the matrix's case)."""
-
-from tests.recognition.conftest import rec  # noqa: F401 - the fixture, shared
+"""The security tests drive the recognition procedure too (uploads, objections, the matrix's case): the
+``rec`` fixture comes from tests/conftest.py."""
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
